@@ -3,21 +3,21 @@ package wallet
 import (
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/remitflow/remitflow/domain/ledger"
 	"github.com/remitflow/remitflow/domain/money"
 )
 
 // Meta identifies a command and who issued it. Every command embeds it.
 type Meta struct {
-	// ID is the command ID; the command loop derives event IDs from it.
-	ID uuid.UUID
+	// ID is the command ID (the same as command.CommandMeta.CommandID); the
+	// command loop derives event IDs from it.
+	ID string
 	// Actor names who asks: "customer:cus_1", "staff:alice", "system:transfer-process".
 	Actor string
 }
 
 // CommandID returns the command ID.
-func (m Meta) CommandID() uuid.UUID { return m.ID }
+func (m Meta) CommandID() string { return m.ID }
 
 // CommandActor returns the actor.
 func (m Meta) CommandActor() string { return m.Actor }
@@ -26,7 +26,7 @@ func (m Meta) CommandActor() string { return m.Actor }
 // Release, Settle, ApproveCreditLine, RepayCredit, CreateInstallmentPlan,
 // MarkOverdue.
 type Command interface {
-	CommandID() uuid.UUID
+	CommandID() string
 	CommandActor() string
 	// WalletCustomerID is the customer whose wallet the command addresses.
 	WalletCustomerID() string

@@ -56,7 +56,7 @@ func Decide(s State, cmd Command, now time.Time) ([]command.Event, error) {
 
 func checkMeta(cmd Command) error {
 	switch {
-	case cmd.CommandID() == [16]byte{}:
+	case cmd.CommandID() == "":
 		return fmt.Errorf("%w: missing command ID", ErrInvalidCommand)
 	case cmd.CommandActor() == "":
 		return fmt.Errorf("%w: missing actor", ErrInvalidCommand)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/ledger"
 	"github.com/remitflow/remitflow/domain/money"
@@ -19,7 +18,7 @@ const cus = "cus_1"
 
 var (
 	t0   = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	meta = wallet.Meta{ID: uuid.MustParse("00000000-0000-4000-8000-000000000001"), Actor: "customer:cus_1"}
+	meta = wallet.Meta{ID: "cmd-1", Actor: "customer:cus_1"}
 )
 
 func usd(v string) money.Amount { return money.MustParse(v, "USD") }
