@@ -1,0 +1,400 @@
+// Package eventstoredb implements the event store port (domain/eventstore)
+// on EventStoreDB through the official gRPC client
+// (github.com/EventStore/EventStore-Client-Go/v4).
+//
+// Mapping onto EventStoreDB:
+//   - Append is AppendToStream with the expected revision mapped to Any,
+//     NoStream, StreamExists or Revision(n); events go out as JSON with their
+//     IDs, types and metadata unchanged. A WrongExpectedVersion answer becomes
+//     a *eventstore.WrongExpectedRevisionError, or ErrIdempotencyConflict when
+//     the batch's IDs are partly in the stream already, or the original result
+//     when all of them are (idempotent retry).
+//   - Positions are EventStoreDB's $all positions: Commit and Prepare map one
+//     to one.
+//   - ReadAll pages through $all and filters on the client, because the
+//     client's ReadAll has no server-side filter. The port's After bound is
+//     exclusive while EventStoreDB reads from a position inclusively, so the
+//     boundary event is skipped.
+//   - SubscribeAll is a catch-up subscription to $all with a server-side
+//     prefix filter. When the server drops it (node restart, network), it
+//     re-subscribes from the last event it saw, with backoff, and skips what
+//     it already delivered: no gaps, no duplicates.
+//   - System events (streams or types starting with '$') are never returned.
+//   - Connection failures are reported as eventstore.ErrUnavailable. The
+//     client gives up on a node after a failed discovery, so the store
+//     replaces a client that saw the connection fail with a fresh one.
+//
+// Configuration is an EventStoreDB connection string: esdb://host:2113 for a
+// single node, esdb+discover://host:2113 for cluster discovery through gossip,
+// esdb://host1:2113,host2:2113,host3:2113 for gossip seeds, with settings such
+// as tls=false, tlsVerifyCert=false, tlsCAFile=…, nodePreference=leader and
+// credentials as esdb://user:password@host:2113.
+//
+// Against a real node: EventStoreDB limits one append to 1 MiB by default
+// (MaxAppendSize), below the port's MaxAppendEvents × MaxEventSize.
+package eventstoredb
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/remitflow/remitflow/domain/eventstore"
+)
+
+// Defaults for Config's zero fields.
+const (
+	DefaultReadPageSize      = 512
+	DefaultMinBackoff        = 50 * time.Millisecond
+	DefaultMaxBackoff        = 2 * time.Second
+	DefaultResubscribeWindow = 30 * time.Second
+)
+
+// Config configures Open.
+type Config struct {
+	// URL is the EventStoreDB connection string (esdb://… or
+	// esdb+discover://…), including TLS settings and credentials.
+	URL string
+	// Username and Password, when set, override credentials in URL.
+	Username string
+	Password string
+	// RootCAs, when set, verifies the server's certificate instead of the
+	// host's roots (the URL's tlsCAFile does the same from a file).
+	RootCAs *x509.CertPool
+	// Logger receives the client's warnings and errors; nil discards them.
+	Logger *slog.Logger
+	// ReadPageSize is how many events ReadAll asks for per request.
+	ReadPageSize uint64
+	// MinBackoff and MaxBackoff bound the wait between re-subscription
+	// attempts; it doubles after every failed attempt.
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// ResubscribeWindow is how long a dropped subscription keeps trying
+	// before Next reports ErrUnavailable (a later Next tries again).
+	ResubscribeWindow time.Duration
+	// SkipProbe makes Open return without contacting the server.
+	SkipProbe bool
+}
+
+// String describes the configuration with the password masked.
+func (c Config) String() string {
+	u := c.URL
+	if at := strings.LastIndex(u, "@"); at > 0 {
+		if scheme := strings.Index(u, "://"); scheme >= 0 && scheme < at {
+			userinfo := u[scheme+3 : at]
+			if user, _, ok := strings.Cut(userinfo, ":"); ok {
+				u = u[:scheme+3] + user + ":***" + u[at:]
+			}
+		}
+	}
+	pw := ""
+	if c.Password != "" {
+		pw = "***"
+	}
+	return fmt.Sprintf("eventstoredb{url=%s user=%s password=%s}", u, c.Username, pw)
+}
+
+// Store is an eventstore.Store on EventStoreDB. It is safe for concurrent use.
+type Store struct {
+	conf     esdb.Configuration
+	pageSize uint64
+	minBack  time.Duration
+	maxBack  time.Duration
+	window   time.Duration
+
+	mu     sync.Mutex
+	cur    *conn
+	closed bool
+	done   chan struct{}
+}
+
+var _ eventstore.Store = (*Store)(nil)
+
+// conn is one esdb.Client and the operations using it.
+type conn struct {
+	client *esdb.Client
+	refs   int
+	broken bool
+	shut   bool
+}
+
+// Open parses cfg.URL, creates the client and, unless cfg.SkipProbe, checks
+// that the server answers. It returns an error wrapping
+// eventstore.ErrUnavailable when the server cannot be reached, the context's
+// error, or a configuration error.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("eventstoredb: empty connection string")
+	}
+	conf, err := esdb.ParseConnectionString(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("eventstoredb: connection string: %w", err)
+	}
+	if cfg.Username != "" {
+		conf.Username, conf.Password = cfg.Username, cfg.Password
+	}
+	if cfg.RootCAs != nil {
+		conf.RootCAs = cfg.RootCAs
+	}
+	conf.Logger = clientLogger(cfg.Logger)
+	if err := conf.Validate(); err != nil {
+		return nil, fmt.Errorf("eventstoredb: configuration: %w", err)
+	}
+	s := &Store{
+		conf:     *conf,
+		pageSize: cfg.ReadPageSize,
+		minBack:  cfg.MinBackoff,
+		maxBack:  cfg.MaxBackoff,
+		window:   cfg.ResubscribeWindow,
+		done:     make(chan struct{}),
+	}
+	if s.pageSize < 2 {
+		s.pageSize = DefaultReadPageSize
+	}
+	if s.minBack <= 0 {
+		s.minBack = DefaultMinBackoff
+	}
+	if s.maxBack < s.minBack {
+		s.maxBack = max(DefaultMaxBackoff, s.minBack)
+	}
+	if s.window <= 0 {
+		s.window = DefaultResubscribeWindow
+	}
+	if !cfg.SkipProbe {
+		if err := s.Ping(ctx); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Ping reads a (normally missing) stream to check that the server answers.
+// It returns nil, an error wrapping eventstore.ErrUnavailable or
+// eventstore.ErrClosed, or the context's error.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, err := range s.ReadStream(ctx, "remitflow-ping", eventstore.ReadStreamOptions{MaxCount: 1}) {
+		if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+			return err
+		}
+		break
+	}
+	return nil
+}
+
+func clientLogger(l *slog.Logger) esdb.LoggingFunc {
+	return func(level esdb.LogLevel, format string, args ...any) {
+		if l == nil {
+			return
+		}
+		// The client passes its arguments as one slice.
+		if len(args) == 1 {
+			if inner, ok := args[0].([]any); ok {
+				args = inner
+			}
+		}
+		msg := fmt.Sprintf(format, args...)
+		switch level {
+		case esdb.LogError:
+			l.Error(msg, "component", "eventstoredb")
+		case esdb.LogWarn:
+			l.Warn(msg, "component", "eventstoredb")
+		default:
+			l.Debug(msg, "component", "eventstoredb")
+		}
+	}
+}
+
+// acquire returns the current client, replacing it first if it failed.
+func (s *Store) acquire() (*conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, eventstore.ErrClosed
+	}
+	if s.cur == nil || s.cur.broken {
+		if old := s.cur; old != nil && old.refs == 0 {
+			s.shutLocked(old)
+		}
+		conf := s.conf
+		client, err := esdb.NewClient(&conf)
+		if err != nil {
+			return nil, fmt.Errorf("eventstoredb: client: %w", err)
+		}
+		s.cur = &conn{client: client}
+	}
+	s.cur.refs++
+	return s.cur, nil
+}
+
+// release returns a client taken by acquire; a connection failure in err
+// retires the client.
+func (s *Store) release(c *conn, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.refs--
+	if err != nil && isConnectionError(err) {
+		c.broken = true
+	}
+	if c.refs == 0 && (c.broken && c != s.cur || s.closed) {
+		s.shutLocked(c)
+	}
+}
+
+func (s *Store) shutLocked(c *conn) {
+	if !c.shut {
+		c.shut = true
+		_ = c.client.Close()
+	}
+}
+
+// Close closes the store: later calls fail with eventstore.ErrClosed and
+// open subscriptions end with it. It is safe to call more than once and
+// always returns nil.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	close(s.done)
+	if s.cur != nil && s.cur.refs == 0 {
+		s.shutLocked(s.cur)
+	}
+	return nil
+}
+
+func (s *Store) isClosed() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// isConnectionError reports whether err says the node could not be reached.
+func isConnectionError(err error) bool {
+	var e *esdb.Error
+	if errors.As(err, &e) {
+		switch e.Code() {
+		case esdb.ErrorUnavailable, esdb.ErrorCodeConnectionClosed, esdb.ErrorCodeNotLeader, esdb.ErrorCodeDeadlineExceeded:
+			return true
+		}
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return true
+	}
+	return false
+}
+
+// isGRPCTransient reports gRPC failures that a new call may not meet.
+func isGRPCTransient(err error) bool {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.Aborted, codes.Internal, codes.Unknown, codes.ResourceExhausted, codes.DeadlineExceeded:
+		return true
+	}
+	return false
+}
+
+// mapError translates a client error for the port.
+func (s *Store) mapError(ctx context.Context, op string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("eventstoredb: %s: %w", op, ctxErr)
+	}
+	if s.isClosed() {
+		return fmt.Errorf("eventstoredb: %s: %w", op, eventstore.ErrClosed)
+	}
+	if errors.Is(err, eventstore.ErrClosed) {
+		return fmt.Errorf("eventstoredb: %s: %w", op, err)
+	}
+	var e *esdb.Error
+	if errors.As(err, &e) && e.Code() == esdb.ErrorCodeResourceNotFound {
+		return fmt.Errorf("eventstoredb: %s: %w", op, eventstore.ErrStreamNotFound)
+	}
+	if isConnectionError(err) {
+		return fmt.Errorf("eventstoredb: %s: %w: %v", op, eventstore.ErrUnavailable, err)
+	}
+	switch status.Code(err) {
+	case codes.Canceled:
+		// The call was cancelled underneath us (connection teardown).
+		return fmt.Errorf("eventstoredb: %s: %w: %v", op, eventstore.ErrUnavailable, err)
+	}
+	return fmt.Errorf("eventstoredb: %s: %w", op, err)
+}
+
+// toPosition converts an EventStoreDB position.
+func toPosition(p esdb.Position) eventstore.Position {
+	return eventstore.Position{Commit: p.Commit, Prepare: p.Prepare}
+}
+
+// isSystem reports whether an event belongs to EventStoreDB itself.
+func isSystem(e *esdb.RecordedEvent) bool {
+	return strings.HasPrefix(e.StreamID, "$") || strings.HasPrefix(e.EventType, "$")
+}
+
+// toRecorded converts an event read from the server.
+func toRecorded(e *esdb.RecordedEvent) eventstore.RecordedEvent {
+	r := eventstore.RecordedEvent{
+		ID:         e.EventID,
+		Stream:     e.StreamID,
+		Type:       e.EventType,
+		Revision:   e.EventNumber,
+		Position:   toPosition(e.Position),
+		Data:       e.Data,
+		RecordedAt: e.CreatedDate,
+	}
+	if len(e.UserMetadata) > 0 {
+		r.Metadata = e.UserMetadata
+	}
+	return r
+}
+
+// recv reads one event of a read, ending with io.EOF.
+func recv(rs *esdb.ReadStream) (*esdb.RecordedEvent, error) {
+	ev, err := rs.Recv()
+	if err != nil {
+		return nil, err
+	}
+	if ev.Event == nil {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return ev.Event, nil
+}
+
+// parseActual extracts the current revision from the client's
+// wrong-expected-version message ("… but got '5'" or "… but got 'no_stream'").
+func parseActual(err error) (rev uint64, exists bool, ok bool) {
+	msg := err.Error()
+	i := strings.LastIndex(msg, "but got '")
+	if i < 0 {
+		return 0, false, false
+	}
+	rest := msg[i+len("but got '"):]
+	end := strings.IndexByte(rest, '\'')
+	if end < 0 {
+		return 0, false, false
+	}
+	v := rest[:end]
+	if v == "no_stream" || v == "-1" {
+		return 0, false, true
+	}
+	n, perr := strconv.ParseUint(v, 10, 64)
+	if perr != nil {
+		return 0, false, false
+	}
+	return n, true, true
+}
