@@ -1,0 +1,357 @@
+package fxrates
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/remitflow/remitflow/domain/money"
+	"github.com/shopspring/decimal"
+)
+
+// QuoteKind says which side of a quote the customer fixed.
+type QuoteKind string
+
+// Quote kinds.
+const (
+	// FixedSend: the customer chose the send amount; the receive amount is
+	// send × customer rate, rounded down to the receive currency's minor
+	// units.
+	FixedSend QuoteKind = "fixed_send"
+	// FixedReceive: the customer chose the receive amount, delivered
+	// exactly; the send amount is receive ÷ customer rate, rounded up to
+	// the send currency's minor units.
+	FixedReceive QuoteKind = "fixed_receive"
+)
+
+// Fees is the fee breakdown of a quote, all in the send currency.
+type Fees struct {
+	// Fixed is the corridor's fixed fee.
+	Fixed money.Amount `json:"fixed"`
+	// Percent is the corridor's percentage fee (0.5 = 0.5%).
+	Percent decimal.Decimal `json:"percent"`
+	// PercentAmount is Percent of the send amount, rounded half-to-even.
+	PercentAmount money.Amount `json:"percent_amount"`
+	// Total is Fixed + PercentAmount.
+	Total money.Amount `json:"total"`
+}
+
+// Quote is a priced offer that explains itself. The customer pays
+// TotalCharged = Send + Fees.Total in the send currency and the recipient
+// gets Receive, with Receive ≤ Send × CustomerRate always.
+type Quote struct {
+	Kind QuoteKind `json:"kind"`
+	// Pair is the corridor, send currency / receive currency.
+	Pair Pair `json:"pair"`
+	// MidRate is the market rate the quote was priced from, with its source
+	// and as-of.
+	MidRate Rate `json:"mid_rate"`
+	// CustomerRate is MidRate.Mid × (1 − MarginBps/10000), rounded toward
+	// zero to DerivedRateDigits significant digits.
+	CustomerRate decimal.Decimal `json:"customer_rate"`
+	// MarginBps is the corridor's FX margin in basis points.
+	MarginBps decimal.Decimal `json:"margin_bps"`
+	// MarginAmount is how much less the recipient gets than at the mid
+	// rate: Send × MidRate.Mid − Receive, rounded half-to-even to the
+	// receive currency's minor units.
+	MarginAmount money.Amount `json:"margin_amount"`
+	Fees         Fees         `json:"fees"`
+	// Send is the amount converted, fees excluded.
+	Send money.Amount `json:"send"`
+	// TotalCharged is Send + Fees.Total.
+	TotalCharged money.Amount `json:"total_charged"`
+	// Receive is what the recipient gets, in whole minor units.
+	Receive money.Amount `json:"receive"`
+	// RateAsOf is MidRate.AsOf.
+	RateAsOf time.Time `json:"rate_as_of"`
+	// QuotedAt is the instant the quote was priced; ExpiresAt is QuotedAt
+	// plus the corridor's quote TTL.
+	QuotedAt  time.Time `json:"quoted_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Expired reports whether the quote is no longer valid at now (now is at or
+// after ExpiresAt).
+func (q Quote) Expired(now time.Time) bool { return !now.Before(q.ExpiresAt) }
+
+// Pricer prices quotes for the configured corridors from a rate book. It is
+// safe for concurrent use; it caches each corridor's customer rate until the
+// book changes or the rate's validity window ends.
+type Pricer struct {
+	book      *RateBook
+	corridors map[Pair]*corridor
+	order     []CorridorConfig
+}
+
+// corridor is a CorridorConfig with its derived values precomputed.
+type corridor struct {
+	cfg                CorridorConfig
+	pair               Pair
+	sm, rm             int32
+	marginFactor       decimal.Decimal // 1 − bps/10000, exact
+	feeFrac            decimal.Decimal // percent/100, exact
+	fee                fixed
+	fixedFee           money.Amount
+	minSend, maxSend   money.Amount
+	fixedMinor         int64
+	minMinor, maxMinor int64
+	ttl                time.Duration
+	cache              atomic.Pointer[pricedRate]
+}
+
+// pricedRate is a corridor's rate at one point of the book's history.
+type pricedRate struct {
+	version     uint64
+	from, until time.Time
+	rate        Rate
+	customer    decimal.Decimal
+	cr, mid     fixed
+	fast        bool
+}
+
+// NewPricer validates the configuration and returns a pricer over book.
+// Errors wrap ErrInvalidConfig.
+func NewPricer(book *RateBook, cfg PricingConfig) (*Pricer, error) {
+	if book == nil {
+		return nil, fmt.Errorf("%w: nil rate book", ErrInvalidConfig)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Pricer{book: book, corridors: make(map[Pair]*corridor, len(cfg.Corridors)), order: slices.Clone(cfg.Corridors)}
+	for _, k := range cfg.Corridors {
+		c := &corridor{
+			cfg:          k,
+			pair:         k.Pair(),
+			sm:           k.Send.MinorUnits(),
+			rm:           k.Receive.MinorUnits(),
+			marginFactor: normalize(tenThousand.Sub(k.MarginBps).Shift(-4)),
+			feeFrac:      normalize(k.FeePercent.Shift(-2)),
+			ttl:          time.Duration(k.QuoteTTL),
+		}
+		c.fixedFee = money.Amount{Value: k.FixedFee.Round(c.sm), Currency: k.Send}
+		c.minSend = money.Amount{Value: k.MinSend.Round(c.sm), Currency: k.Send}
+		c.maxSend = money.Amount{Value: k.MaxSend.Round(c.sm), Currency: k.Send}
+		var ok1, ok2, ok3, ok4 bool
+		c.fixedMinor, _, ok1 = minorUnits(k.FixedFee, c.sm)
+		c.minMinor, _, ok2 = minorUnits(k.MinSend, c.sm)
+		c.maxMinor, _, ok3 = minorUnits(k.MaxSend, c.sm)
+		c.fee, ok4 = toFixed(c.feeFrac)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return nil, fmt.Errorf("%w: corridor %s: amounts out of range", ErrInvalidConfig, c.pair)
+		}
+		p.corridors[c.pair] = c
+	}
+	return p, nil
+}
+
+// Corridors returns the configured corridors in configuration order.
+func (p *Pricer) Corridors() []CorridorConfig { return slices.Clone(p.order) }
+
+// Corridor returns the configuration of the send → receive corridor.
+func (p *Pricer) Corridor(send, receive money.Currency) (CorridorConfig, bool) {
+	c, ok := p.corridors[Pair{send, receive}]
+	if !ok {
+		return CorridorConfig{}, false
+	}
+	return c.cfg, true
+}
+
+// QuoteFixedSend prices sending exactly send (fees on top) to receive, at
+// instant now. It returns errors wrapping ErrCorridorNotConfigured,
+// ErrInvalidRequest (send not positive or with a fraction of a minor unit),
+// ErrAmountOutOfRange (an *AmountOutOfRangeError naming the corridor's
+// limits, or a send amount too small to deliver one minor unit), or the
+// book's ErrStaleRate, ErrNoRate and ErrNoPath.
+func (p *Pricer) QuoteFixedSend(send money.Amount, receive money.Currency, now time.Time) (Quote, error) {
+	c, ok := p.corridors[Pair{send.Currency, receive}]
+	if !ok {
+		return Quote{}, p.notConfigured(send.Currency, receive)
+	}
+	s, err := c.checkAmount(send, c.cfg.Send)
+	if err != nil {
+		return Quote{}, err
+	}
+	if s < c.minMinor || s > c.maxMinor {
+		return Quote{}, &AmountOutOfRangeError{Corridor: c.pair, Amount: send, Min: c.minSend, Max: c.maxSend}
+	}
+	pr, err := p.rate(c, now)
+	if err != nil {
+		return Quote{}, err
+	}
+	var f figures
+	if !pr.fast || !c.fastFixedSend(pr, s, &f) {
+		c.exactFixedSend(pr, decimal.New(s, -c.sm), &f)
+	}
+	if f.receive.IsZero() {
+		return Quote{}, fmt.Errorf("%w: %s to %s: %s converts to less than one minor unit", ErrAmountOutOfRange, c.pair, receive, send)
+	}
+	return c.quote(FixedSend, pr, &f, now), nil
+}
+
+// QuoteFixedReceive prices delivering exactly receive from send currency
+// send, at instant now. The send amount is computed and rounded up, then
+// checked against the corridor's limits; fees are charged on it. It returns
+// the errors QuoteFixedSend returns.
+func (p *Pricer) QuoteFixedReceive(send money.Currency, receive money.Amount, now time.Time) (Quote, error) {
+	c, ok := p.corridors[Pair{send, receive.Currency}]
+	if !ok {
+		return Quote{}, p.notConfigured(send, receive.Currency)
+	}
+	r, err := c.checkAmount(receive, c.cfg.Receive)
+	if err != nil {
+		return Quote{}, err
+	}
+	pr, err := p.rate(c, now)
+	if err != nil {
+		return Quote{}, err
+	}
+	var f figures
+	if !pr.fast || !c.fastFixedReceive(pr, r, &f) {
+		c.exactFixedReceive(pr, decimal.New(r, -c.rm), &f)
+	}
+	if f.send.LessThan(c.minSend.Value) || f.send.GreaterThan(c.maxSend.Value) {
+		return Quote{}, &AmountOutOfRangeError{Corridor: c.pair, Amount: money.Amount{Value: f.send, Currency: send}, Min: c.minSend, Max: c.maxSend}
+	}
+	return c.quote(FixedReceive, pr, &f, now), nil
+}
+
+func (p *Pricer) notConfigured(send, receive money.Currency) error {
+	return fmt.Errorf("%w: %s → %s", ErrCorridorNotConfigured, send, receive)
+}
+
+// checkAmount returns a in minor units of want.
+func (c *corridor) checkAmount(a money.Amount, want money.Currency) (int64, error) {
+	if a.Currency != want {
+		return 0, fmt.Errorf("%w: corridor %s: amount %s: %w", ErrInvalidRequest, c.pair, a, money.ErrCurrencyMismatch)
+	}
+	if !a.Value.IsPositive() {
+		return 0, fmt.Errorf("%w: corridor %s: amount %s is not positive", ErrInvalidRequest, c.pair, a)
+	}
+	v, exact, ok := minorUnits(a.Value, a.Currency.MinorUnits())
+	if !exact {
+		return 0, fmt.Errorf("%w: corridor %s: amount %s has a fraction of a minor unit: %w", ErrInvalidRequest, c.pair, a, money.ErrPrecision)
+	}
+	if !ok {
+		// Too large for int64 minor units, hence far beyond any limit.
+		if want == c.cfg.Send {
+			return 0, &AmountOutOfRangeError{Corridor: c.pair, Amount: a, Min: c.minSend, Max: c.maxSend}
+		}
+		return 0, fmt.Errorf("%w: corridor %s: receive amount %s too large", ErrAmountOutOfRange, c.pair, a)
+	}
+	return v, nil
+}
+
+// rate returns the corridor's priced rate at now, from cache when valid.
+func (p *Pricer) rate(c *corridor, now time.Time) (*pricedRate, error) {
+	if pr := c.cache.Load(); pr != nil && pr.version == p.book.version.Load() &&
+		!now.Before(pr.from) && now.Before(pr.until) {
+		return pr, nil
+	}
+	res, err := p.book.resolve(c.pair, now)
+	if err != nil {
+		return nil, fmt.Errorf("quote %s: %w", c.pair, err)
+	}
+	r := res.rate
+	pr := &pricedRate{version: res.version, from: res.from, until: res.until, rate: r}
+	pr.customer = roundSig(r.Mid.Mul(c.marginFactor), DerivedRateDigits, true)
+	var ok1, ok2 bool
+	pr.cr, ok1 = toFixed(pr.customer)
+	pr.mid, ok2 = toFixed(r.Mid)
+	pr.fast = ok1 && ok2 && pr.cr.coef != 0
+	c.cache.Store(pr)
+	return pr, nil
+}
+
+// figures are a quote's computed amounts, as decimals in their currencies'
+// minor units.
+type figures struct {
+	send, pctFee, receive, margin decimal.Decimal
+}
+
+func (c *corridor) fastFixedSend(pr *pricedRate, s int64, f *figures) bool {
+	recv, _, _, ok := mulScale(uint64(s), pr.cr.coef, c.sm+pr.cr.scale-c.rm)
+	if !ok || recv > math.MaxInt64 {
+		return false
+	}
+	return c.fastRest(pr, s, int64(recv), f)
+}
+
+func (c *corridor) fastFixedReceive(pr *pricedRate, r int64, f *figures) bool {
+	s, ok := ceilDivScaled(uint64(r), pr.cr.coef, c.sm+pr.cr.scale-c.rm)
+	if !ok || s > math.MaxInt64/4 {
+		return false
+	}
+	return c.fastRest(pr, int64(s), r, f)
+}
+
+// fastRest computes the percentage fee and margin for send s and receive r.
+func (c *corridor) fastRest(pr *pricedRate, s, r int64, f *figures) bool {
+	q, rem, d, ok := mulScale(uint64(s), c.fee.coef, c.fee.scale)
+	if !ok {
+		return false
+	}
+	pct := roundHalfEven(q, rem, d)
+	q, rem, d, ok = mulScale(uint64(s), pr.mid.coef, c.sm+pr.mid.scale-c.rm)
+	if !ok {
+		return false
+	}
+	atMid := roundHalfEven(q, rem, d)
+	if atMid > math.MaxInt64 || pct > math.MaxInt64/4 || atMid < uint64(r) {
+		return false
+	}
+	f.send = decimal.New(s, -c.sm)
+	f.pctFee = decimal.New(int64(pct), -c.sm)
+	f.receive = decimal.New(r, -c.rm)
+	f.margin = decimal.New(int64(atMid)-r, -c.rm)
+	return true
+}
+
+// exactFixedSend is the reference computation in exact decimal arithmetic.
+func (c *corridor) exactFixedSend(pr *pricedRate, send decimal.Decimal, f *figures) {
+	f.send = send
+	f.receive = send.Mul(pr.customer).RoundDown(c.rm)
+	c.exactRest(pr, f)
+}
+
+// exactFixedReceive is the reference computation in exact decimal arithmetic.
+func (c *corridor) exactFixedReceive(pr *pricedRate, receive decimal.Decimal, f *figures) {
+	q, r := receive.QuoRem(pr.customer, c.sm)
+	if r.Sign() > 0 {
+		q = q.Add(decimal.New(1, -c.sm))
+	}
+	f.send, f.receive = q, receive
+	c.exactRest(pr, f)
+}
+
+func (c *corridor) exactRest(pr *pricedRate, f *figures) {
+	f.pctFee = f.send.Mul(c.feeFrac).RoundBank(c.sm)
+	f.margin = f.send.Mul(pr.rate.Mid).RoundBank(c.rm).Sub(f.receive)
+}
+
+func (c *corridor) quote(kind QuoteKind, pr *pricedRate, f *figures, now time.Time) Quote {
+	send := c.cfg.Send
+	totalFee := c.fixedFee.Value.Add(f.pctFee)
+	return Quote{
+		Kind:         kind,
+		Pair:         c.pair,
+		MidRate:      pr.rate,
+		CustomerRate: pr.customer,
+		MarginBps:    c.cfg.MarginBps,
+		MarginAmount: money.Amount{Value: f.margin, Currency: c.cfg.Receive},
+		Fees: Fees{
+			Fixed:         c.fixedFee,
+			Percent:       c.cfg.FeePercent,
+			PercentAmount: money.Amount{Value: f.pctFee, Currency: send},
+			Total:         money.Amount{Value: totalFee, Currency: send},
+		},
+		Send:         money.Amount{Value: f.send, Currency: send},
+		TotalCharged: money.Amount{Value: f.send.Add(totalFee), Currency: send},
+		Receive:      money.Amount{Value: f.receive, Currency: c.cfg.Receive},
+		RateAsOf:     pr.rate.AsOf,
+		QuotedAt:     now,
+		ExpiresAt:    now.Add(c.ttl),
+	}
+}
