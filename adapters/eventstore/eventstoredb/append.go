@@ -39,13 +39,19 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("eventstoredb: append to %q: %w", stream, err)
 	}
-	c, err := s.acquire()
-	if err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("eventstoredb: append to %q: %w", stream, err)
+	for retried := false; ; retried = true {
+		c, err := s.acquire()
+		if err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("eventstoredb: append to %q: %w", stream, err)
+		}
+		res, err := s.appendOn(ctx, c, stream, expected, events)
+		if err != nil && !retried && s.retryable(ctx, c, err) {
+			// A connection that went stale (node restart) fails its next
+			// call. Sending the same event IDs again is an idempotent retry.
+			continue
+		}
+		return res, err
 	}
-	res, err := s.appendOn(ctx, c, stream, expected, events)
-	s.release(c, err)
-	return res, err
 }
 
 func (s *Store) appendOn(ctx context.Context, c *conn, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (eventstore.AppendResult, error) {
@@ -60,7 +66,12 @@ func (s *Store) appendOn(ctx context.Context, c *conn, stream string, expected e
 		}
 	}
 	op := fmt.Sprintf("append to %q", stream)
-	wr, err := c.client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: toExpected(expected)}, proposed...)
+	var wr *esdb.WriteResult
+	err := s.call(ctx, c, func(ctx context.Context) error {
+		var err error
+		wr, err = c.client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: toExpected(expected)}, proposed...)
+		return err
+	})
 	if err != nil {
 		var e *esdb.Error
 		if errors.As(err, &e) && e.Code() == esdb.ErrorCodeWrongExpectedVersion {
@@ -86,12 +97,11 @@ func (s *Store) appendOn(ctx context.Context, c *conn, stream string, expected e
 // positionOf returns the global position of the event at rev in stream.
 func (s *Store) positionOf(ctx context.Context, c *conn, stream string, rev uint64) (eventstore.Position, error) {
 	op := fmt.Sprintf("read %q@%d", stream, rev)
-	rs, err := c.client.ReadStream(ctx, stream, esdb.ReadStreamOptions{From: esdb.Revision(rev)}, 1)
-	if err != nil {
-		return eventstore.Position{}, s.mapError(ctx, op, err)
-	}
-	defer rs.Close()
-	ev, err := recv(rs)
+	next, stop := s.openRead(ctx, c, func(ctx context.Context) (*esdb.ReadStream, error) {
+		return c.client.ReadStream(ctx, stream, esdb.ReadStreamOptions{From: esdb.Revision(rev)}, 1)
+	})
+	defer stop()
+	ev, err := next()
 	if err != nil {
 		return eventstore.Position{}, s.mapError(ctx, op, err)
 	}
@@ -111,8 +121,6 @@ func (s *Store) resolveConflict(ctx context.Context, c *conn, stream string, exp
 		count   uint64 = math.MaxInt64
 		anchor         = false // the batch must start right at from
 		stored  []eventstore.RecordedEvent
-		lastRev uint64
-		exists  bool
 	)
 	switch n, exact := expected.Revision(); {
 	case exact:
@@ -120,14 +128,13 @@ func (s *Store) resolveConflict(ctx context.Context, c *conn, stream string, exp
 	case expected.IsNoStream():
 		from, count, anchor = 0, uint64(len(events)), true
 	}
-	rs, err := c.client.ReadStream(ctx, stream, esdb.ReadStreamOptions{From: esdb.Revision(from)}, count)
-	if err != nil {
-		return eventstore.AppendResult{}, s.mapError(ctx, op, err)
-	}
+	next, stop := s.openRead(ctx, c, func(ctx context.Context) (*esdb.ReadStream, error) {
+		return c.client.ReadStream(ctx, stream, esdb.ReadStreamOptions{From: esdb.Revision(from)}, count)
+	})
+	defer stop()
 	for {
-		ev, err := recv(rs)
+		ev, err := next()
 		if err != nil {
-			rs.Close()
 			var e *esdb.Error
 			if errors.As(err, &e) && e.Code() == esdb.ErrorCodeResourceNotFound {
 				break
@@ -180,7 +187,7 @@ func (s *Store) resolveConflict(ctx context.Context, c *conn, stream string, exp
 	if rev, ok2, ok := parseActual(wrong); ok {
 		w.Actual, w.ActualExists = rev, ok2
 	} else {
-		lastRev, exists, err = s.lastRevision(ctx, c, stream)
+		lastRev, exists, err := s.lastRevision(ctx, c, stream)
 		if err != nil {
 			return eventstore.AppendResult{}, err
 		}
@@ -192,12 +199,11 @@ func (s *Store) resolveConflict(ctx context.Context, c *conn, stream string, exp
 // lastRevision returns the stream's last revision, false if it has no events.
 func (s *Store) lastRevision(ctx context.Context, c *conn, stream string) (uint64, bool, error) {
 	op := fmt.Sprintf("read %q", stream)
-	rs, err := c.client.ReadStream(ctx, stream, esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1)
-	if err != nil {
-		return 0, false, s.mapError(ctx, op, err)
-	}
-	defer rs.Close()
-	ev, err := recv(rs)
+	next, stop := s.openRead(ctx, c, func(ctx context.Context) (*esdb.ReadStream, error) {
+		return c.client.ReadStream(ctx, stream, esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1)
+	})
+	defer stop()
+	ev, err := next()
 	if err != nil {
 		var e *esdb.Error
 		if errors.As(err, &e) && e.Code() == esdb.ErrorCodeResourceNotFound || errors.Is(err, io.EOF) {

@@ -121,12 +121,18 @@ type Store struct {
 
 var _ eventstore.Store = (*Store)(nil)
 
-// conn is one esdb.Client and the operations using it.
+// conn is one esdb.Client. Every call on the client runs in a goroutine
+// counted in refs, and callers wait for it, their context, or dead: the
+// client can block a call for good after it failed to rediscover the node
+// (its connection goroutine exits while calls still try to reach it), and
+// such a call must not hold its caller. The client is closed only once no
+// goroutine uses it, because closing it under a blocked call would panic.
 type conn struct {
 	client *esdb.Client
 	refs   int
 	broken bool
 	shut   bool
+	dead   chan struct{} // closed once a call saw the connection fail
 }
 
 // Open parses cfg.URL, creates the client and, unless cfg.SkipProbe, checks
@@ -232,22 +238,45 @@ func (s *Store) acquire() (*conn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("eventstoredb: client: %w", err)
 		}
-		s.cur = &conn{client: client}
+		s.cur = &conn{client: client, dead: make(chan struct{})}
 	}
-	s.cur.refs++
 	return s.cur, nil
 }
 
-// release returns a client taken by acquire; a connection failure in err
-// retires the client.
-func (s *Store) release(c *conn, err error) {
+// spawn runs fn in a goroutine that holds c open.
+func (s *Store) spawn(c *conn, fn func()) {
+	s.mu.Lock()
+	c.refs++
+	s.mu.Unlock()
+	go func() {
+		defer s.unref(c)
+		fn()
+	}()
+}
+
+func (s *Store) unref(c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.refs--
-	if err != nil && isConnectionError(err) {
-		c.broken = true
+	s.maybeShutLocked(c)
+}
+
+// observe retires c when err says its connection failed.
+func (s *Store) observe(c *conn, err error) {
+	if err == nil || !breaksConnection(err) {
+		return
 	}
-	if c.refs == 0 && (c.broken && c != s.cur || s.closed) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !c.broken {
+		c.broken = true
+		close(c.dead)
+	}
+	s.maybeShutLocked(c)
+}
+
+func (s *Store) maybeShutLocked(c *conn) {
+	if c.refs == 0 && ((c.broken && c != s.cur) || s.closed) {
 		s.shutLocked(c)
 	}
 }
@@ -258,6 +287,36 @@ func (s *Store) shutLocked(c *conn) {
 		_ = c.client.Close()
 	}
 }
+
+// call runs fn on c and waits for it, for ctx, or for c to fail. An
+// abandoned call finishes (or stays blocked) in its goroutine.
+func (s *Store) call(ctx context.Context, c *conn, fn func(ctx context.Context) error) error {
+	done := make(chan error, 1)
+	cctx, cancel := context.WithCancel(ctx)
+	s.spawn(c, func() {
+		defer cancel()
+		err := fn(cctx)
+		s.observe(c, err)
+		done <- err
+	})
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		cancel()
+		return ctx.Err()
+	case <-c.dead:
+		select {
+		case err := <-done:
+			return err
+		default:
+		}
+		return errConnectionLost
+	}
+}
+
+// errConnectionLost reports a call abandoned because its client failed.
+var errConnectionLost = errors.New("connection to the node lost")
 
 // Close closes the store: later calls fail with eventstore.ErrClosed and
 // open subscriptions end with it. It is safe to call more than once and
@@ -270,8 +329,8 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	close(s.done)
-	if s.cur != nil && s.cur.refs == 0 {
-		s.shutLocked(s.cur)
+	if s.cur != nil {
+		s.maybeShutLocked(s.cur)
 	}
 	return nil
 }
@@ -285,20 +344,33 @@ func (s *Store) isClosed() bool {
 	}
 }
 
-// isConnectionError reports whether err says the node could not be reached.
-func isConnectionError(err error) bool {
+// breaksConnection reports whether err says the client lost its node: the
+// client starts a new discovery after these, which is where it can block.
+func breaksConnection(err error) bool {
+	if errors.Is(err, errConnectionLost) {
+		return true
+	}
 	var e *esdb.Error
 	if errors.As(err, &e) {
 		switch e.Code() {
-		case esdb.ErrorUnavailable, esdb.ErrorCodeConnectionClosed, esdb.ErrorCodeNotLeader, esdb.ErrorCodeDeadlineExceeded:
+		case esdb.ErrorUnavailable, esdb.ErrorCodeConnectionClosed, esdb.ErrorCodeNotLeader:
 			return true
 		}
 	}
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded:
+	return status.Code(err) == codes.Unavailable
+}
+
+// isConnectionError reports whether err says the node could not be reached
+// or did not answer in time.
+func isConnectionError(err error) bool {
+	if breaksConnection(err) {
 		return true
 	}
-	return false
+	var e *esdb.Error
+	if errors.As(err, &e) && e.Code() == esdb.ErrorCodeDeadlineExceeded {
+		return true
+	}
+	return status.Code(err) == codes.DeadlineExceeded
 }
 
 // isGRPCTransient reports gRPC failures that a new call may not meet.
@@ -326,12 +398,12 @@ func (s *Store) mapError(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("eventstoredb: %s: %w", op, eventstore.ErrStreamNotFound)
 	}
 	if isConnectionError(err) {
-		return fmt.Errorf("eventstoredb: %s: %w: %v", op, eventstore.ErrUnavailable, err)
+		return fmt.Errorf("eventstoredb: %s: %w: %w", op, eventstore.ErrUnavailable, err)
 	}
 	switch status.Code(err) {
 	case codes.Canceled:
 		// The call was cancelled underneath us (connection teardown).
-		return fmt.Errorf("eventstoredb: %s: %w: %v", op, eventstore.ErrUnavailable, err)
+		return fmt.Errorf("eventstoredb: %s: %w: %w", op, eventstore.ErrUnavailable, err)
 	}
 	return fmt.Errorf("eventstoredb: %s: %w", op, err)
 }
@@ -373,6 +445,62 @@ func recv(rs *esdb.ReadStream) (*esdb.RecordedEvent, error) {
 		return nil, io.ErrUnexpectedEOF
 	}
 	return ev.Event, nil
+}
+
+// pumped is one result of a read.
+type pumped struct {
+	ev  *esdb.RecordedEvent
+	err error
+}
+
+// openRead starts a read on c in its own goroutine, which hands events over
+// one at a time. next returns the next event, io.EOF at the end, or an
+// error; stop ends the read early (call it once done).
+func (s *Store) openRead(ctx context.Context, c *conn, open func(ctx context.Context) (*esdb.ReadStream, error)) (next func() (*esdb.RecordedEvent, error), stop func()) {
+	rctx, cancel := context.WithCancel(ctx)
+	ch := make(chan pumped)
+	s.spawn(c, func() {
+		rs, err := open(rctx)
+		if err != nil {
+			s.observe(c, err)
+			select {
+			case ch <- pumped{err: err}:
+			case <-rctx.Done():
+			}
+			return
+		}
+		defer rs.Close()
+		for {
+			ev, err := recv(rs)
+			if err != nil && !errors.Is(err, io.EOF) {
+				s.observe(c, err)
+			}
+			select {
+			case ch <- pumped{ev, err}:
+			case <-rctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	next = func() (*esdb.RecordedEvent, error) {
+		select {
+		case p := <-ch:
+			return p.ev, p.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.dead:
+			select {
+			case p := <-ch:
+				return p.ev, p.err
+			default:
+			}
+			return nil, errConnectionLost
+		}
+	}
+	return next, cancel
 }
 
 // parseActual extracts the current revision from the client's

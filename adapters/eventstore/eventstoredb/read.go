@@ -33,13 +33,6 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 			fail(err)
 			return
 		}
-		c, err := s.acquire()
-		if err != nil {
-			fail(err)
-			return
-		}
-		var failure error
-		defer func() { s.release(c, failure) }()
 		ro := esdb.ReadStreamOptions{Direction: esdb.Forwards, From: esdb.Revision(opts.From)}
 		if opts.Direction == eventstore.Backwards {
 			ro.Direction = esdb.Backwards
@@ -51,33 +44,79 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 		if count == 0 || count > noLimit {
 			count = noLimit
 		}
-		rctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		rs, err := c.client.ReadStream(rctx, stream, ro, count)
-		if err != nil {
-			failure = err
-			yield(eventstore.RecordedEvent{}, s.mapError(ctx, op, err))
-			return
-		}
-		defer rs.Close()
+		retried := false
 		for {
-			ev, err := recv(rs)
-			if errors.Is(err, io.EOF) {
-				return
-			}
+			c, err := s.acquire()
 			if err != nil {
-				failure = err
-				yield(eventstore.RecordedEvent{}, s.mapError(ctx, op, err))
+				fail(err)
 				return
 			}
-			if isSystem(ev) {
+			rerr, stopped := s.streamOnce(ctx, c, stream, &ro, &count, yield)
+			if stopped || rerr == nil {
+				return
+			}
+			if !retried && s.retryable(ctx, c, rerr) {
+				// A connection that went stale (node restart) fails its
+				// next call; carry on from where the read stopped.
+				retried = true
 				continue
 			}
-			if !yield(toRecorded(ev), nil) {
-				return
-			}
+			yield(eventstore.RecordedEvent{}, s.mapError(ctx, op, rerr))
+			return
 		}
 	}
+}
+
+// streamOnce runs one stream read on c, moving ro.From and count past what
+// it yields. It returns the read's error (nil at the end) and whether the
+// reader stopped early.
+func (s *Store) streamOnce(ctx context.Context, c *conn, stream string, ro *esdb.ReadStreamOptions, count *uint64,
+	yield func(eventstore.RecordedEvent, error) bool) (error, bool) {
+	from, n := *ro, *count
+	next, stop := s.openRead(ctx, c, func(ctx context.Context) (*esdb.ReadStream, error) {
+		return c.client.ReadStream(ctx, stream, from, n)
+	})
+	defer stop()
+	for {
+		ev, err := next()
+		if errors.Is(err, io.EOF) {
+			return nil, false
+		}
+		if err != nil {
+			return err, false
+		}
+		if ro.Direction == esdb.Backwards {
+			if ev.EventNumber == 0 {
+				*count = 0 // nothing before revision 0
+			}
+			ro.From = esdb.Revision(ev.EventNumber - 1)
+		} else {
+			ro.From = esdb.Revision(ev.EventNumber + 1)
+		}
+		if *count > 0 {
+			*count--
+		}
+		if isSystem(ev) {
+			continue
+		}
+		if !yield(toRecorded(ev), nil) {
+			return nil, true
+		}
+		if *count == 0 {
+			return nil, true
+		}
+	}
+}
+
+// retryable reports whether a failed call on c is worth one more try on a
+// new client: the connection broke and the caller is still waiting.
+func (s *Store) retryable(ctx context.Context, c *conn, err error) bool {
+	if ctx.Err() != nil || s.isClosed() || !isConnectionError(err) {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return c.broken
 }
 
 // ReadAll yields events of the global log after opts.After (forwards) or
@@ -96,17 +135,15 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ite
 		if (!backwards && opts.After == eventstore.End) || (backwards && opts.After.IsZero()) {
 			return
 		}
-		c, err := s.acquire()
-		if err != nil {
-			yield(eventstore.RecordedEvent{}, fmt.Errorf("eventstoredb: %s: %w", op, err))
-			return
-		}
-		var failure error
-		defer func() { s.release(c, failure) }()
-
 		cursor := opts.After // exclusive bound, moved past every event seen
 		var yielded uint64
+		retried := false
 		for {
+			c, err := s.acquire()
+			if err != nil {
+				yield(eventstore.RecordedEvent{}, fmt.Errorf("eventstoredb: %s: %w", op, err))
+				return
+			}
 			ro := esdb.ReadAllOptions{Direction: esdb.Forwards}
 			switch {
 			case backwards && cursor == eventstore.End:
@@ -119,8 +156,11 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ite
 				ro.From = esdb.Position{Commit: cursor.Commit, Prepare: cursor.Prepare}
 			}
 			n, done, err := s.readPage(ctx, c, ro, &cursor, backwards, opts, &yielded, yield)
+			if err != nil && !retried && s.retryable(ctx, c, err) {
+				retried = true // carry on from the cursor on a new client
+				continue
+			}
 			if err != nil {
-				failure = err
 				yield(eventstore.RecordedEvent{}, s.mapError(ctx, op, err))
 				return
 			}
@@ -136,16 +176,13 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ite
 // is done (it stopped the iteration or reached MaxCount).
 func (s *Store) readPage(ctx context.Context, c *conn, ro esdb.ReadAllOptions, cursor *eventstore.Position, backwards bool,
 	opts eventstore.ReadAllOptions, yielded *uint64, yield func(eventstore.RecordedEvent, error) bool) (uint64, bool, error) {
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	rs, err := c.client.ReadAll(pctx, ro, s.pageSize)
-	if err != nil {
-		return 0, false, err
-	}
-	defer rs.Close()
+	next, stop := s.openRead(ctx, c, func(ctx context.Context) (*esdb.ReadStream, error) {
+		return c.client.ReadAll(ctx, ro, s.pageSize)
+	})
+	defer stop()
 	var n uint64
 	for {
-		ev, err := recv(rs)
+		ev, err := next()
 		if errors.Is(err, io.EOF) {
 			return n, false, nil
 		}

@@ -71,10 +71,9 @@ type Subscription struct {
 
 var _ eventstore.Subscription = (*Subscription)(nil)
 
-// attempt is one server-side subscription.
+// attempt is one server-side subscription, read by its own goroutine.
 type attempt struct {
 	conn   *conn
-	sub    *esdb.Subscription
 	cancel context.CancelFunc
 	events chan *esdb.SubscriptionEvent
 }
@@ -91,8 +90,9 @@ func serverFilter(f eventstore.Filter) *esdb.SubscriptionFilter {
 	return esdb.ExcludeSystemEventsFilter()
 }
 
-// start opens a server-side subscription from s.last.
-func (sub *Subscription) start() (*attempt, error) {
+// start opens a server-side subscription from sub.last. The goroutine that
+// opens it then reads it, handing one message at a time to Next.
+func (sub *Subscription) start(ctx context.Context) (*attempt, error) {
 	c, err := sub.store.acquire()
 	if err != nil {
 		return nil, err
@@ -105,16 +105,21 @@ func (sub *Subscription) start() (*attempt, error) {
 	if !sub.last.IsZero() {
 		opts.From = esdb.Position{Commit: sub.last.Commit, Prepare: sub.last.Prepare}
 	}
-	es, err := c.client.SubscribeToAll(actx, opts)
-	if err != nil {
-		cancel()
-		sub.store.release(c, err)
-		return nil, err
-	}
-	a := &attempt{conn: c, sub: es, cancel: cancel, events: make(chan *esdb.SubscriptionEvent)}
-	go func() {
+	a := &attempt{conn: c, cancel: cancel, events: make(chan *esdb.SubscriptionEvent)}
+	started := make(chan error, 1)
+	sub.store.spawn(c, func() {
+		es, err := c.client.SubscribeToAll(actx, opts)
+		sub.store.observe(c, err)
+		started <- err
+		if err != nil {
+			return
+		}
+		defer es.Close()
 		for {
 			ev := es.Recv()
+			if ev.SubscriptionDropped != nil {
+				sub.store.observe(c, ev.SubscriptionDropped.Error)
+			}
 			select {
 			case a.events <- ev:
 			case <-actx.Done():
@@ -124,15 +129,30 @@ func (sub *Subscription) start() (*attempt, error) {
 				return
 			}
 		}
-	}()
+	})
+	select {
+	case err = <-started:
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-actx.Done():
+		err = actx.Err()
+	case <-c.dead:
+		select {
+		case err = <-started:
+		default:
+			err = errConnectionLost
+		}
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	return a, nil
 }
 
-// stop ends an attempt; err (if any) is why it ended.
-func (sub *Subscription) stop(a *attempt, err error) {
+// stop ends an attempt.
+func (sub *Subscription) stop(a *attempt) {
 	a.cancel()
-	_ = a.sub.Close()
-	sub.store.release(a.conn, err)
 }
 
 // Next blocks until the next matching event and returns it. It returns an
@@ -150,13 +170,13 @@ func (sub *Subscription) Next(ctx context.Context) (eventstore.RecordedEvent, er
 	for {
 		if err := sub.endErr(ctx); err != nil {
 			if sub.ctx.Err() != nil && sub.att != nil {
-				sub.stop(sub.att, nil)
+				sub.stop(sub.att)
 				sub.att = nil
 			}
 			return eventstore.RecordedEvent{}, err
 		}
 		if sub.att == nil {
-			a, err := sub.start()
+			a, err := sub.start(ctx)
 			if err != nil {
 				if err := sub.endErr(ctx); err != nil {
 					return eventstore.RecordedEvent{}, err
@@ -181,6 +201,9 @@ func (sub *Subscription) Next(ctx context.Context) (eventstore.RecordedEvent, er
 		var ev *esdb.SubscriptionEvent
 		select {
 		case ev = <-sub.att.events:
+		case <-sub.att.conn.dead:
+			// The client lost the node; a blocked read may never return.
+			ev = &esdb.SubscriptionEvent{SubscriptionDropped: &esdb.SubscriptionDropped{Error: errConnectionLost}}
 		case <-ctx.Done():
 			return eventstore.RecordedEvent{}, fmt.Errorf("eventstoredb: subscription: %w", ctx.Err())
 		case <-sub.ctx.Done():
@@ -209,7 +232,7 @@ func (sub *Subscription) Next(ctx context.Context) (eventstore.RecordedEvent, er
 			if err == nil {
 				err = errors.New("subscription dropped")
 			}
-			sub.stop(sub.att, err)
+			sub.stop(sub.att)
 			sub.att = nil
 			if e := sub.endErr(ctx); e != nil {
 				return eventstore.RecordedEvent{}, e
@@ -293,7 +316,7 @@ func (sub *Subscription) Close() error {
 		sub.mu.Lock()
 		defer sub.mu.Unlock()
 		if sub.att != nil {
-			sub.stop(sub.att, nil)
+			sub.stop(sub.att)
 			sub.att = nil
 		}
 	}()
