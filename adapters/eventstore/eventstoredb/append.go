@@ -117,10 +117,10 @@ func (s *Store) positionOf(ctx context.Context, c *conn, stream string, rev uint
 func (s *Store) resolveConflict(ctx context.Context, c *conn, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, wrong error) (eventstore.AppendResult, error) {
 	op := fmt.Sprintf("append to %q", stream)
 	var (
-		from    uint64
-		count   uint64 = math.MaxInt64
-		anchor         = false // the batch must start right at from
-		stored  []eventstore.RecordedEvent
+		from   uint64
+		count  uint64 = math.MaxInt64
+		anchor        = false // the batch must start right at from
+		stored []eventstore.RecordedEvent
 	)
 	switch n, exact := expected.Revision(); {
 	case exact:
