@@ -189,8 +189,12 @@ func testCancellation(t *testing.T, open Opener) {
 
 	// Cancelling in the middle of a read ends it with the context's error.
 	for name, read := range map[string]func(ctx context.Context) func(func(eventstore.RecordedEvent, error) bool){
-		"ReadAll":    func(ctx context.Context) func(func(eventstore.RecordedEvent, error) bool) { return s.ReadAll(ctx, eventstore.ReadAllOptions{}) },
-		"ReadStream": func(ctx context.Context) func(func(eventstore.RecordedEvent, error) bool) { return s.ReadStream(ctx, "cancel-2", eventstore.ReadStreamOptions{}) },
+		"ReadAll": func(ctx context.Context) func(func(eventstore.RecordedEvent, error) bool) {
+			return s.ReadAll(ctx, eventstore.ReadAllOptions{})
+		},
+		"ReadStream": func(ctx context.Context) func(func(eventstore.RecordedEvent, error) bool) {
+			return s.ReadStream(ctx, "cancel-2", eventstore.ReadStreamOptions{})
+		},
 	} {
 		ctx, cancel := context.WithCancel(t.Context())
 		events := 0
