@@ -1,0 +1,119 @@
+// Package simwire configures the three payout adapters to talk to a
+// partnersim.Server, with the simulator's own credentials and certificate.
+// `remitflow serve` uses it when no partner URLs are configured, and the
+// conformance suite uses it in tests.
+package simwire
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/remitflow/remitflow/adapters/payout/airtel"
+	"github.com/remitflow/remitflow/adapters/payout/momo"
+	"github.com/remitflow/remitflow/adapters/payout/mpesa"
+	"github.com/remitflow/remitflow/adapters/payout/partnersim"
+	"github.com/remitflow/remitflow/domain/money"
+	"github.com/remitflow/remitflow/domain/payout"
+)
+
+// Options says where the simulator and our callback endpoints are.
+type Options struct {
+	// SimURL is the simulator's base URL (e.g. http://127.0.0.1:8089).
+	SimURL string
+	// CallbackURL is the public base under which the callback handlers are
+	// mounted per provider (router.CallbackHandler's prefix), e.g.
+	// http://127.0.0.1:8080/payout/callbacks; each adapter gets
+	// CallbackURL + "/" + provider.
+	CallbackURL string
+	// CallbackSecret secures the callback URLs; default "partnersim-callback-secret".
+	CallbackSecret string
+	// StatusWait bounds M-Pesa's wait for a status-query result (default 2s).
+	StatusWait time.Duration
+	// Timeout is each adapter's HTTP timeout (default 10s).
+	Timeout    time.Duration
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+}
+
+func (o Options) defaults() Options {
+	if o.CallbackSecret == "" {
+		o.CallbackSecret = "partnersim-callback-secret"
+	}
+	if o.StatusWait <= 0 {
+		o.StatusWait = 2 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	o.SimURL = strings.TrimRight(o.SimURL, "/")
+	o.CallbackURL = strings.TrimRight(o.CallbackURL, "/")
+	return o
+}
+
+// MPesaConfig returns an M-Pesa configuration for the simulator.
+func MPesaConfig(sim *partnersim.Server, o Options) mpesa.Config {
+	o = o.defaults()
+	c := sim.Config().MPesa
+	return mpesa.Config{
+		BaseURL: o.SimURL, ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret,
+		InitiatorName: c.InitiatorName, InitiatorPassword: c.InitiatorPassword,
+		CertificatePEM: sim.MPesaCertificatePEM(), ShortCode: c.ShortCode,
+		CallbackURL: o.CallbackURL + "/" + string(payout.MPesa), CallbackSecret: o.CallbackSecret,
+		StatusWait: o.StatusWait, Timeout: o.Timeout, HTTPClient: o.HTTPClient, Logger: o.Logger,
+	}
+}
+
+// MoMoConfig returns an MTN MoMo configuration for the simulator.
+func MoMoConfig(sim *partnersim.Server, o Options) momo.Config {
+	o = o.defaults()
+	c := sim.Config().MoMo
+	return momo.Config{
+		BaseURL: o.SimURL, APIUser: c.APIUser, APIKey: c.APIKey, SubscriptionKey: c.SubscriptionKey,
+		TargetEnvironment: c.TargetEnvironment, Currencies: append([]money.Currency(nil), c.Currencies...),
+		CallbackURL: o.CallbackURL + "/" + string(payout.MoMo), CallbackSecret: o.CallbackSecret,
+		Timeout: o.Timeout, HTTPClient: o.HTTPClient, Logger: o.Logger,
+	}
+}
+
+// AirtelConfig returns an Airtel configuration for the simulator, with the
+// Uganda, Kenya, Zambia and Tanzania markets.
+func AirtelConfig(sim *partnersim.Server, o Options) airtel.Config {
+	o = o.defaults()
+	c := sim.Config().Airtel
+	return airtel.Config{
+		BaseURL: o.SimURL, ClientID: c.ClientID, ClientSecret: c.ClientSecret, EncryptedPIN: c.PIN,
+		Markets: []airtel.Market{
+			{Country: "UG", Currency: "UGX", DialCode: "256"},
+			{Country: "KE", Currency: "KES", DialCode: "254"},
+			{Country: "ZM", Currency: "ZMW", DialCode: "260"},
+			{Country: "TZ", Currency: "TZS", DialCode: "255"},
+		},
+		Timeout: o.Timeout, HTTPClient: o.HTTPClient, Logger: o.Logger,
+	}
+}
+
+// Adapters are the three adapters wired to one simulator.
+type Adapters struct {
+	MPesa  *mpesa.Adapter
+	MoMo   *momo.Adapter
+	Airtel *airtel.Adapter
+}
+
+// New builds the three adapters for sim. It returns the first constructor error.
+func New(sim *partnersim.Server, o Options) (Adapters, error) {
+	mp, err := mpesa.New(MPesaConfig(sim, o))
+	if err != nil {
+		return Adapters{}, err
+	}
+	mo, err := momo.New(MoMoConfig(sim, o))
+	if err != nil {
+		return Adapters{}, err
+	}
+	ai, err := airtel.New(AirtelConfig(sim, o))
+	if err != nil {
+		return Adapters{}, err
+	}
+	return Adapters{MPesa: mp, MoMo: mo, Airtel: ai}, nil
+}
