@@ -110,8 +110,11 @@ func ceilDivScaled(a, b uint64, e int32) (uint64, bool) {
 // exact is false when d has a fraction of a minor unit; ok is false when
 // the result does not fit an int64 or d is negative.
 func minorUnits(d decimal.Decimal, places int32) (v int64, exact, ok bool) {
-	if d.Sign() < 0 || d.NumDigits() > 18 {
-		return 0, false, false
+	if d.Sign() < 0 {
+		return 0, true, false
+	}
+	if d.NumDigits() > 18 {
+		return 0, d.Shift(places).IsInteger(), false
 	}
 	c := uint64(d.CoefficientInt64())
 	k := d.Exponent() + places
