@@ -22,7 +22,14 @@ import (
 // be lost: the stream holds every value from 1 to the total exactly once.
 func TestConcurrentCountersTwoClients(t *testing.T) {
 	srv := startServer(t)
-	stores := []eventstore.Store{openStore(t, srv), openStore(t, srv)}
+	checkConcurrentCounter(t, openStore(t, srv), openStore(t, srv))
+}
+
+// checkConcurrentCounter increments counter-1 from two workers on each
+// store and checks that no update was lost.
+func checkConcurrentCounter(t *testing.T, a, b eventstore.Store) {
+	t.Helper()
+	stores := []eventstore.Store{a, b}
 	const workersPerStore, increments = 2, 15
 	var (
 		wg        sync.WaitGroup
