@@ -151,6 +151,9 @@ type Relay struct {
 	log   *slog.Logger
 	w     messageWriter
 	tr    *kafka.Transport
+	// mkWriter builds a fresh writer and transport; nil in tests that
+	// inject a writer.
+	mkWriter func() (messageWriter, *kafka.Transport)
 
 	mu       sync.Mutex
 	pos      eventstore.Position
@@ -184,43 +187,66 @@ func New(store eventstore.Store, cp Checkpointer, cfg Config) (*Relay, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	tr := &kafka.Transport{
-		DialTimeout: 5 * time.Second,
-		IdleTimeout: 30 * time.Second,
-		ClientID:    "remitflow-kafkarelay",
+	r := newRelay(store, cp, cfg, nil, nil)
+	r.mkWriter = func() (messageWriter, *kafka.Transport) {
+		tr := &kafka.Transport{
+			DialTimeout: 5 * time.Second,
+			IdleTimeout: 30 * time.Second,
+			ClientID:    "remitflow-kafkarelay",
+		}
+		return &kafka.Writer{
+			Addr:                   kafka.TCP(cfg.Brokers...),
+			Balancer:               kafka.Murmur2Balancer{Consistent: true},
+			RequiredAcks:           kafka.RequireAll,
+			BatchSize:              cfg.BatchSize,
+			BatchBytes:             int64(cfg.BatchBytes),
+			BatchTimeout:           cfg.BatchTimeout,
+			WriteTimeout:           cfg.WriteTimeout,
+			ReadTimeout:            cfg.WriteTimeout,
+			MaxAttempts:            2,
+			WriteBackoffMin:        cfg.MinBackoff,
+			WriteBackoffMax:        cfg.MinBackoff,
+			AllowAutoTopicCreation: cfg.AllowAutoTopicCreation,
+			Transport:              tr,
+		}, tr
 	}
-	w := &kafka.Writer{
-		Addr:                   kafka.TCP(cfg.Brokers...),
-		Balancer:               kafka.Murmur2Balancer{Consistent: true},
-		RequiredAcks:           kafka.RequireAll,
-		BatchSize:              cfg.BatchSize,
-		BatchBytes:             int64(cfg.BatchBytes),
-		BatchTimeout:           cfg.BatchTimeout,
-		WriteTimeout:           cfg.WriteTimeout,
-		ReadTimeout:            cfg.WriteTimeout,
-		MaxAttempts:            2,
-		WriteBackoffMin:        cfg.MinBackoff,
-		WriteBackoffMax:        cfg.MinBackoff,
-		AllowAutoTopicCreation: cfg.AllowAutoTopicCreation,
-		Transport:              tr,
-	}
-	return newRelay(store, cp, cfg, w, tr), nil
+	r.w, r.tr = r.mkWriter()
+	return r, nil
 }
 
 func newRelay(store eventstore.Store, cp Checkpointer, cfg Config, w messageWriter, tr *kafka.Transport) *Relay {
 	return &Relay{store: store, cp: cp, cfg: cfg, log: cfg.Logger.With("component", "kafkarelay"), w: w, tr: tr, progress: make(chan struct{})}
 }
 
-// Close releases the Kafka writer. Call it after Run returned.
+// Close releases the Kafka writer and its connections. Call it after Run
+// returned. It returns the writer's error.
 func (r *Relay) Close() error {
+	if err := r.closeWriter(); err != nil {
+		return fmt.Errorf("kafkarelay: close writer: %w", err)
+	}
+	return nil
+}
+
+func (r *Relay) closeWriter() error {
 	err := r.w.Close()
 	if r.tr != nil {
 		r.tr.CloseIdleConnections()
 	}
-	if err != nil {
-		return fmt.Errorf("kafkarelay: close writer: %w", err)
+	return err
+}
+
+// renewWriter replaces the writer after a failed write. Kafka-go caches
+// cluster metadata for its TTL and does not refresh it on "not leader"
+// errors, so after a broker restart or leader change a fresh transport is
+// the quickest way to find the new leaders.
+func (r *Relay) renewWriter(ctx context.Context) {
+	if r.mkWriter == nil {
+		return
 	}
-	return nil
+	if err := r.closeWriter(); err != nil {
+		r.log.DebugContext(ctx, "closing failed writer", "err", err)
+	}
+	r.w, r.tr = r.mkWriter()
 }
 
 // Stats returns a snapshot of the relay's counters.
@@ -457,6 +483,7 @@ func (r *Relay) publish(ctx context.Context, batch []eventstore.RecordedEvent, p
 		}
 		r.count(func(s *Stats) { s.WriteErrors++ })
 		r.log.WarnContext(ctx, "kafka write failed, retrying", "err", err, "messages", len(todo), "after", pos.String())
+		r.renewWriter(ctx)
 		if err := bo.wait(ctx); err != nil {
 			return err
 		}

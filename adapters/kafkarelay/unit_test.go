@@ -726,3 +726,43 @@ func (f *flakySub) Next(ctx context.Context) (eventstore.RecordedEvent, error) {
 }
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
+
+func TestRelayRepublishesUnacknowledgedBatch(t *testing.T) {
+	ctx := t.Context()
+	store := newFakeStore()
+	seedStore(t, store, testStreams, 40)
+	w := &fakeWriter{}
+	lost := map[string]bool{}
+	w.fail = func(call int, msgs []kafka.Message) error {
+		if call == 2 {
+			// Written, but the answer is lost with the connection.
+			w.acked = append(w.acked, msgs...)
+			for _, m := range msgs {
+				lost[header(m, HeaderID)] = true
+			}
+			return io.ErrUnexpectedEOF
+		}
+		return nil
+	}
+	cp, _ := NewStoreCheckpointer(store, "t")
+	r := newRelay(store, cp, withDefaults(testRelayConfig()), w, nil)
+	stop := startRelay(t, r)
+	if err := r.WaitFor(ctx, store.head()); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	checkDelivery(t, store, w.acked)
+	seen := map[string]int{}
+	for _, m := range w.acked {
+		seen[header(m, HeaderID)]++
+	}
+	dups := map[string]bool{}
+	for id, n := range seen {
+		if n > 1 {
+			dups[id] = true
+		}
+	}
+	if len(lost) == 0 || !reflect.DeepEqual(dups, lost) {
+		t.Errorf("duplicated %d events %v, want exactly the %d of the unacknowledged batch %v", len(dups), dups, len(lost), lost)
+	}
+}
