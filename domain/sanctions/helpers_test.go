@@ -1,0 +1,49 @@
+package sanctions
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+var testLoadedAt = time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+
+var (
+	fullOnce     sync.Once
+	fullList     *List
+	fullScreener *Screener
+	fullErr      error
+)
+
+// loadFull parses the real OFAC snapshot in testdata once per test binary.
+func loadFull(tb testing.TB) (*List, *Screener) {
+	tb.Helper()
+	fullOnce.Do(func() {
+		open := func(n string) *os.File {
+			f, err := os.Open(filepath.Join("testdata", n))
+			if err != nil {
+				fullErr = err
+				return nil
+			}
+			return f
+		}
+		sdn, alt, add := open("sdn.csv"), open("alt.csv"), open("add.csv")
+		if fullErr != nil {
+			return
+		}
+		defer sdn.Close()
+		defer alt.Close()
+		defer add.Close()
+		fullList, fullErr = Parse(sdn, alt, add, testLoadedAt)
+		if fullErr != nil {
+			return
+		}
+		fullScreener, fullErr = NewScreener(fullList, Options{})
+	})
+	if fullErr != nil {
+		tb.Fatalf("load full list: %v", fullErr)
+	}
+	return fullList, fullScreener
+}
