@@ -110,14 +110,29 @@ type MarkOverdue struct {
 	CustomerID string
 }
 
-func (c Fund) WalletCustomerID() string                  { return c.CustomerID }
-func (c Reserve) WalletCustomerID() string               { return c.CustomerID }
-func (c Release) WalletCustomerID() string               { return c.CustomerID }
-func (c Settle) WalletCustomerID() string                { return c.CustomerID }
-func (c ApproveCreditLine) WalletCustomerID() string     { return c.CustomerID }
-func (c RepayCredit) WalletCustomerID() string           { return c.CustomerID }
+// WalletCustomerID implements Command.
+func (c Fund) WalletCustomerID() string { return c.CustomerID }
+
+// WalletCustomerID implements Command.
+func (c Reserve) WalletCustomerID() string { return c.CustomerID }
+
+// WalletCustomerID implements Command.
+func (c Release) WalletCustomerID() string { return c.CustomerID }
+
+// WalletCustomerID implements Command.
+func (c Settle) WalletCustomerID() string { return c.CustomerID }
+
+// WalletCustomerID implements Command.
+func (c ApproveCreditLine) WalletCustomerID() string { return c.CustomerID }
+
+// WalletCustomerID implements Command.
+func (c RepayCredit) WalletCustomerID() string { return c.CustomerID }
+
+// WalletCustomerID implements Command.
 func (c CreateInstallmentPlan) WalletCustomerID() string { return c.CustomerID }
-func (c MarkOverdue) WalletCustomerID() string           { return c.CustomerID }
+
+// WalletCustomerID implements Command.
+func (c MarkOverdue) WalletCustomerID() string { return c.CustomerID }
 
 func (Fund) walletCommand()                  {}
 func (Reserve) walletCommand()               {}
