@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/EventStore/EventStore-Client-Go/v4/protos/gossip"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/serverfeatures"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
@@ -81,32 +82,43 @@ type streamState struct {
 	tombstoned     bool
 }
 
-// Server is an in-memory EventStoreDB node speaking gRPC on 127.0.0.1.
-type Server struct {
+// data is the log; the nodes of a Cluster share one. Its mutex also guards
+// the nodes' own fields.
+type data struct {
 	mu      sync.Mutex
 	log     []record
 	streams map[string]*streamState
 	nextPos uint64
 	changed chan struct{} // closed and replaced after every write
 	now     func() time.Time
-
-	addr    string
-	grpc    *grpc.Server
-	running bool
-	served  chan struct{}
-
 	appends int // number of successful Append calls that wrote events
 }
 
-// Start starts a server on 127.0.0.1 with a free port. Call Close (or Stop)
-// when done.
-func Start() (*Server, error) {
-	s := &Server{
+func newData() *data {
+	return &data{
 		streams: make(map[string]*streamState),
 		nextPos: firstLogPosition,
 		changed: make(chan struct{}),
 		now:     time.Now,
 	}
+}
+
+// Server is an in-memory EventStoreDB node speaking gRPC on 127.0.0.1.
+type Server struct {
+	*data
+	cluster *Cluster // nil for a single node
+	id      uuid.UUID
+
+	addr    string
+	grpc    *grpc.Server
+	running bool
+	served  chan struct{}
+}
+
+// Start starts a single node on 127.0.0.1 with a free port. Call Close (or
+// Stop) when done.
+func Start() (*Server, error) {
+	s := &Server{data: newData(), id: uuid.New()}
 	if err := s.listen("127.0.0.1:0"); err != nil {
 		return nil, err
 	}
@@ -121,6 +133,7 @@ func (s *Server) listen(addr string) error {
 	g := grpc.NewServer()
 	api.RegisterStreamsServer(g, &streamsService{s: s})
 	serverfeatures.RegisterServerFeaturesServer(g, featuresService{})
+	gossip.RegisterGossipServer(g, gossipService{s: s})
 	served := make(chan struct{})
 	s.mu.Lock()
 	s.addr = lis.Addr().String()
