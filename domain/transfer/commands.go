@@ -9,7 +9,7 @@ import (
 
 // Command is a request to the transfer aggregate: one of Request,
 // RecordScreening, Release, Reject, MarkFunded, FailFunding, Expire, Cancel,
-// SubmitPayout, RecordPayoutResult, IssuePickupCode, LockPickup, PayPickup,
+// SubmitPayout, RecordPayoutResult, AbandonPayout, IssuePickupCode, LockPickup, PayPickup,
 // ExpirePickup, Complete, RecordRefund. The command ID and actor travel in
 // command.CommandMeta.
 type Command interface{ transferCommand() }
@@ -75,6 +75,12 @@ type SubmitPayout struct {
 	Partner   string `json:"partner"`
 }
 
+// AbandonPayout fails a transfer whose last attempt failed retryably when no
+// further attempt will be made (attempts exhausted).
+type AbandonPayout struct {
+	Reason string `json:"reason"`
+}
+
 // RecordPayoutResult records what the partner said about an attempt.
 type RecordPayoutResult struct {
 	Result payout.Result `json:"result"`
@@ -123,6 +129,7 @@ func (Expire) transferCommand()             {}
 func (Cancel) transferCommand()             {}
 func (SubmitPayout) transferCommand()       {}
 func (RecordPayoutResult) transferCommand() {}
+func (AbandonPayout) transferCommand()      {}
 func (IssuePickupCode) transferCommand()    {}
 func (LockPickup) transferCommand()         {}
 func (PayPickup) transferCommand()          {}

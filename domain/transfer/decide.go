@@ -38,6 +38,8 @@ func Decide(s State, c Command, now time.Time) ([]command.Event, error) {
 		return decideSubmit(s, c, now)
 	case RecordPayoutResult:
 		return decideResult(s, c.Result, now)
+	case AbandonPayout:
+		return decideAbandon(s, c, now)
 	case IssuePickupCode:
 		return decideIssueCode(s, c, now)
 	case LockPickup:
@@ -284,6 +286,20 @@ func decideResult(s State, r payout.Result, now time.Time) ([]command.Event, err
 		return []command.Event{PayoutPending{TransferID: s.ID, Attempt: att.Number, Reference: r.Reference, State: r.State, PartnerReference: r.PartnerReference, At: now}}, nil
 	}
 	return nil, fmt.Errorf("%w: payout state %q", ErrInvalidCommand, r.State)
+}
+
+func decideAbandon(s State, c AbandonPayout, now time.Time) ([]command.Event, error) {
+	if s.Status == StatusPayoutFailed {
+		return nil, nil
+	}
+	if s.Status != StatusPayoutRetry {
+		return nil, transition(s, "abandoning the payout")
+	}
+	if c.Reason == "" {
+		return nil, fmt.Errorf("%w: missing reason", ErrInvalidCommand)
+	}
+	a, _ := s.CurrentAttempt()
+	return []command.Event{PayoutFailed{TransferID: s.ID, Attempt: a.Number, Reference: a.Reference, Code: "attempts_exhausted", Reason: c.Reason, Retryable: false, At: now}}, nil
 }
 
 func decideIssueCode(s State, c IssuePickupCode, now time.Time) ([]command.Event, error) {

@@ -27,9 +27,10 @@
 //     expiry). The quote must not have expired (ErrQuoteExpired). A transfer
 //     ID is requested once: the same request again is a no-op, a different
 //     one is ErrDuplicateRequest.
-//   - A mobile-wallet recipient has an E.164 MSISDN ("+254708374149"), a
-//     provider (mpesa, mtn_momo, airtel) and an ISO 3166 country; a cash
-//     pickup recipient has a name and a country (ErrInvalidRecipient).
+//   - Every recipient has a name (screened against sanctions lists) and an
+//     ISO 3166 country; a mobile-wallet recipient also has an E.164 MSISDN
+//     ("+254708374149") and a provider (mpesa, mtn_momo, airtel)
+//     (ErrInvalidRecipient).
 //   - Screening (sanctions and compliance limits) clears or holds the
 //     transfer; a held transfer waits for a compliance decision: released
 //     (cleared) or rejected (final).
@@ -45,7 +46,8 @@
 //     are recorded but do not fail the transfer. A second success for
 //     another attempt after the transfer was paid is ErrAlreadyPaid; a
 //     partner-reported amount different from the quote's receive amount is
-//     ErrPayoutAmountMismatch.
+//     ErrPayoutAmountMismatch. AbandonPayout fails a transfer whose last
+//     attempt failed retryably when no more attempts will be made.
 //   - Cash pickup: the pickup code is supplied by the command, only its
 //     SHA-256 hash (salted with the transfer ID) is stored. An agent looks it
 //     up and locks the pickup for LockDuration; only that agent can pay it

@@ -27,7 +27,7 @@ func terms() transfer.QuoteTerms {
 	}
 }
 
-var mobile = transfer.Recipient{Method: transfer.MobileWallet, MSISDN: "+254708374149", Provider: payout.MPesa, Country: "KE"}
+var mobile = transfer.Recipient{Method: transfer.MobileWallet, Name: "John Kamau", MSISDN: "+254708374149", Provider: payout.MPesa, Country: "KE"}
 var cash = transfer.Recipient{Method: transfer.CashPickup, Name: "Amina Otieno", Country: "KE"}
 
 func request(r transfer.Recipient) transfer.Request {
@@ -127,6 +127,9 @@ func TestDecide(t *testing.T) {
 			[]command.Event{transfer.PayoutPending{TransferID: id, Attempt: 1, Reference: "ref-1", State: payout.StatePending, At: t0}}, nil},
 		{"retryable failure", append(mob, sub1), result("ref-1", payout.StateFailed, true), t0,
 			[]command.Event{transfer.PayoutFailed{TransferID: id, Attempt: 1, Reference: "ref-1", Code: "c", Reason: "r", Retryable: true, At: t0}}, nil},
+		{"abandon after retryable failure", append(mob, sub1, failed1r), transfer.AbandonPayout{Reason: "3 attempts"}, t0,
+			[]command.Event{transfer.PayoutFailed{TransferID: id, Attempt: 1, Reference: "ref-1", Code: "attempts_exhausted", Reason: "3 attempts", At: t0}}, nil},
+		{"abandon in flight", append(mob, sub1), transfer.AbandonPayout{Reason: "x"}, t0, nil, transfer.ErrInvalidTransition},
 		{"failure twice", append(mob, sub1, failed1), result("ref-1", payout.StateFailed, false), t0, nil, nil},
 		{"complete", append(mob, sub1, paid1), transfer.Complete{}, t0,
 			[]command.Event{transfer.Completed{TransferID: id, Receive: money.MustParse("12900.00", "KES"), At: t0}}, nil},

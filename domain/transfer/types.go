@@ -27,8 +27,9 @@ const (
 // Recipient is who receives the money and how.
 type Recipient struct {
 	Method Method `json:"method"`
-	// Name is the recipient's name; required for cash pickup (checked
-	// against the ID at the agent).
+	// Name is the recipient's name, required: it is screened against
+	// sanctions lists and, for cash pickup, checked against the ID at the
+	// agent.
 	Name string `json:"name,omitempty"`
 	// MSISDN is the mobile wallet number in E.164 with '+', e.g. "+254708374149".
 	MSISDN string `json:"msisdn,omitempty"`
@@ -46,6 +47,9 @@ var (
 // Validate checks the recipient; it returns an error wrapping
 // ErrInvalidRecipient.
 func (r Recipient) Validate() error {
+	if r.Name == "" || len(r.Name) > 200 {
+		return fmt.Errorf("%w: the recipient's name is required (at most 200 bytes)", ErrInvalidRecipient)
+	}
 	if !country.MatchString(r.Country) {
 		return fmt.Errorf("%w: country %q is not an ISO 3166 alpha-2 code", ErrInvalidRecipient, r.Country)
 	}
@@ -58,9 +62,6 @@ func (r Recipient) Validate() error {
 			return fmt.Errorf("%w: unknown provider %q", ErrInvalidRecipient, r.Provider)
 		}
 	case CashPickup:
-		if r.Name == "" {
-			return fmt.Errorf("%w: cash pickup needs the recipient's name", ErrInvalidRecipient)
-		}
 		if r.MSISDN != "" || r.Provider != "" {
 			return fmt.Errorf("%w: cash pickup takes no mobile wallet", ErrInvalidRecipient)
 		}
