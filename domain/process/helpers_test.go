@@ -47,13 +47,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 type outcome int
 
 const (
-	succeed        outcome = iota // paid, answered at once
-	failRetryable                 // not paid, a new attempt may work
-	failFinal                     // not paid, final
-	pendingPaid                   // accepted; paid later (Status / callback)
-	pendingFailed                 // accepted; fails later (final)
-	timeoutPaid                   // Submit times out, but the partner paid
-	timeoutLost                   // Submit times out and the partner never got it
+	succeed       outcome = iota // paid, answered at once
+	failRetryable                // not paid, a new attempt may work
+	failFinal                    // not paid, final
+	pendingPaid                  // accepted; paid later (Status / callback)
+	pendingFailed                // accepted; fails later (final)
+	timeoutPaid                  // Submit times out, but the partner paid
+	timeoutLost                  // Submit times out and the partner never got it
 	numOutcomes
 )
 
