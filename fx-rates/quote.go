@@ -181,9 +181,9 @@ func (p *Pricer) QuoteFixedSend(send money.Amount, receive money.Currency, now t
 	if err != nil {
 		return Quote{}, err
 	}
-	var f figures
+	f := figures{send: send.Value}
 	if !pr.fast || !c.fastFixedSend(pr, s, &f) {
-		c.exactFixedSend(pr, decimal.New(s, -c.sm), &f)
+		c.exactFixedSend(pr, send.Value, &f)
 	}
 	if f.receive.IsZero() {
 		return Quote{}, fmt.Errorf("%w: %s to %s: %s converts to less than one minor unit", ErrAmountOutOfRange, c.pair, receive, send)
@@ -208,9 +208,9 @@ func (p *Pricer) QuoteFixedReceive(send money.Currency, receive money.Amount, no
 	if err != nil {
 		return Quote{}, err
 	}
-	var f figures
+	f := figures{receive: receive.Value}
 	if !pr.fast || !c.fastFixedReceive(pr, r, &f) {
-		c.exactFixedReceive(pr, decimal.New(r, -c.rm), &f)
+		c.exactFixedReceive(pr, receive.Value, &f)
 	}
 	if f.send.LessThan(c.minSend.Value) || f.send.GreaterThan(c.maxSend.Value) {
 		return Quote{}, &AmountOutOfRangeError{Corridor: c.pair, Amount: money.Amount{Value: f.send, Currency: send}, Min: c.minSend, Max: c.maxSend}
@@ -266,9 +266,9 @@ func (p *Pricer) rate(c *corridor, now time.Time) (*pricedRate, error) {
 }
 
 // figures are a quote's computed amounts, as decimals in their currencies'
-// minor units.
+// minor units. The fixed side is filled in by the caller.
 type figures struct {
-	send, pctFee, receive, margin decimal.Decimal
+	send, pctFee, receive, margin, totalFee, totalCharged decimal.Decimal
 }
 
 func (c *corridor) fastFixedSend(pr *pricedRate, s int64, f *figures) bool {
@@ -276,6 +276,7 @@ func (c *corridor) fastFixedSend(pr *pricedRate, s int64, f *figures) bool {
 	if !ok || recv > math.MaxInt64 {
 		return false
 	}
+	f.receive = decimal.New(int64(recv), -c.rm)
 	return c.fastRest(pr, s, int64(recv), f)
 }
 
@@ -284,6 +285,7 @@ func (c *corridor) fastFixedReceive(pr *pricedRate, r int64, f *figures) bool {
 	if !ok || s > math.MaxInt64/4 {
 		return false
 	}
+	f.send = decimal.New(int64(s), -c.sm)
 	return c.fastRest(pr, int64(s), r, f)
 }
 
@@ -302,9 +304,16 @@ func (c *corridor) fastRest(pr *pricedRate, s, r int64, f *figures) bool {
 	if atMid > math.MaxInt64 || pct > math.MaxInt64/4 || atMid < uint64(r) {
 		return false
 	}
-	f.send = decimal.New(s, -c.sm)
 	f.pctFee = decimal.New(int64(pct), -c.sm)
-	f.receive = decimal.New(r, -c.rm)
+	switch {
+	case pct == 0:
+		f.totalFee = c.fixedFee.Value
+	case c.fixedMinor == 0:
+		f.totalFee = f.pctFee
+	default:
+		f.totalFee = decimal.New(c.fixedMinor+int64(pct), -c.sm)
+	}
+	f.totalCharged = decimal.New(s+c.fixedMinor+int64(pct), -c.sm)
 	f.margin = decimal.New(int64(atMid)-r, -c.rm)
 	return true
 }
@@ -329,11 +338,12 @@ func (c *corridor) exactFixedReceive(pr *pricedRate, receive decimal.Decimal, f 
 func (c *corridor) exactRest(pr *pricedRate, f *figures) {
 	f.pctFee = f.send.Mul(c.feeFrac).RoundBank(c.sm)
 	f.margin = f.send.Mul(pr.rate.Mid).RoundBank(c.rm).Sub(f.receive)
+	f.totalFee = c.fixedFee.Value.Add(f.pctFee)
+	f.totalCharged = f.send.Add(f.totalFee)
 }
 
 func (c *corridor) quote(kind QuoteKind, pr *pricedRate, f *figures, now time.Time) Quote {
 	send := c.cfg.Send
-	totalFee := c.fixedFee.Value.Add(f.pctFee)
 	return Quote{
 		Kind:         kind,
 		Pair:         c.pair,
@@ -345,10 +355,10 @@ func (c *corridor) quote(kind QuoteKind, pr *pricedRate, f *figures, now time.Ti
 			Fixed:         c.fixedFee,
 			Percent:       c.cfg.FeePercent,
 			PercentAmount: money.Amount{Value: f.pctFee, Currency: send},
-			Total:         money.Amount{Value: totalFee, Currency: send},
+			Total:         money.Amount{Value: f.totalFee, Currency: send},
 		},
 		Send:         money.Amount{Value: f.send, Currency: send},
-		TotalCharged: money.Amount{Value: f.send.Add(totalFee), Currency: send},
+		TotalCharged: money.Amount{Value: f.totalCharged, Currency: send},
 		Receive:      money.Amount{Value: f.receive, Currency: c.cfg.Receive},
 		RateAsOf:     pr.rate.AsOf,
 		QuotedAt:     now,

@@ -1,0 +1,216 @@
+package fxrates
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/remitflow/remitflow/domain/money"
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// corridorCurrencies covers 0, 2 and 3 minor units on both sides.
+var corridorCurrencies = []money.Currency{"USD", "JPY", "KWD", "BHD", "KES", "UGX", "IDR", "EUR"}
+
+type propSetup struct {
+	pricer *Pricer
+	c      *corridor
+	send   money.Currency
+	recv   money.Currency
+}
+
+func drawSetup(t *rapid.T) propSetup {
+	send := rapid.SampledFrom(corridorCurrencies).Draw(t, "send")
+	recv := rapid.SampledFrom(corridorCurrencies).Filter(func(c money.Currency) bool { return c != send }).Draw(t, "receive")
+	mid := decimal.New(rapid.Int64Range(1, 1e12).Draw(t, "midCoef"), -int32(rapid.IntRange(0, 16).Draw(t, "midScale")))
+	if checkRate(mid) != nil {
+		t.Skip("rate outside the accepted range")
+	}
+	sm := send.MinorUnits()
+	cfg := CorridorConfig{
+		Send: send, Receive: recv,
+		MarginBps:  decimal.New(rapid.Int64Range(0, 9999_0000).Draw(t, "bps4"), -4),
+		FixedFee:   decimal.New(rapid.Int64Range(0, 100000).Draw(t, "fixedMinor"), -sm),
+		FeePercent: decimal.New(rapid.Int64Range(0, 99_999999).Draw(t, "pct6"), -6),
+		MinSend:    decimal.New(1, -sm),
+		MaxSend:    decimal.New(999_999_999_999, 0),
+		QuoteTTL:   Duration(time.Minute),
+	}
+	book, err := NewRateBook(BookConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := book.Add(Snapshot{Source: "prop", Base: send, AsOf: pinnedAt, Rates: map[money.Currency]Price{recv: {Mid: mid}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPricer(book, PricingConfig{Corridors: []CorridorConfig{cfg}})
+	if err != nil {
+		t.Fatalf("NewPricer(%+v): %v", cfg, err)
+	}
+	return propSetup{pricer: p, c: p.corridors[cfg.Pair()], send: send, recv: recv}
+}
+
+// Counts of quotes the integer fast path priced, to check it is exercised.
+var fastPathQuotes, totalQuotes int
+
+// checkQuote asserts the invariants every quote satisfies and that the
+// integer fast path agrees with exact decimal arithmetic.
+func checkQuote(t *rapid.T, s propSetup, q Quote) {
+	cr := q.CustomerRate
+	exact := q.Send.Value.Mul(cr)
+	if q.Receive.Value.GreaterThan(exact) {
+		t.Fatalf("receive %s > send %s × customer rate %s = %s", q.Receive, q.Send, cr, exact)
+	}
+	if !q.Receive.IsMinorPrecision() || !q.Send.IsMinorPrecision() || !q.Fees.Total.IsMinorPrecision() || !q.MarginAmount.IsMinorPrecision() {
+		t.Fatalf("quote figures not in minor units: %+v", q)
+	}
+	if cr.GreaterThan(q.MidRate.Mid) {
+		t.Fatalf("customer rate %s above mid %s", cr, q.MidRate.Mid)
+	}
+	if tot, _ := q.Send.Add(q.Fees.Total); !tot.Equal(q.TotalCharged) {
+		t.Fatalf("total charged %s != send %s + fees %s", q.TotalCharged, q.Send, q.Fees.Total)
+	}
+	if fee, _ := q.Fees.Fixed.Add(q.Fees.PercentAmount); !fee.Equal(q.Fees.Total) {
+		t.Fatalf("fee total %s != %s + %s", q.Fees.Total, q.Fees.Fixed, q.Fees.PercentAmount)
+	}
+	if q.MarginAmount.IsNegative() {
+		t.Fatalf("negative margin %s", q.MarginAmount)
+	}
+	pr, err := s.pricer.rate(s.c, pinnedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f, fast figures
+	sendMinor, _, _ := minorUnits(q.Send.Value, s.send.MinorUnits())
+	recvMinor, _, _ := minorUnits(q.Receive.Value, s.recv.MinorUnits())
+	if (q.Kind == FixedSend && s.c.fastFixedSend(pr, sendMinor, &fast)) ||
+		(q.Kind == FixedReceive && s.c.fastFixedReceive(pr, recvMinor, &fast)) {
+		fastPathQuotes++
+	}
+	totalQuotes++
+	if q.Kind == FixedSend {
+		s.c.exactFixedSend(pr, q.Send.Value, &f)
+	} else {
+		s.c.exactFixedReceive(pr, q.Receive.Value, &f)
+	}
+	if !f.send.Equal(q.Send.Value) || !f.receive.Equal(q.Receive.Value) || !f.pctFee.Equal(q.Fees.PercentAmount.Value) || !f.margin.Equal(q.MarginAmount.Value) {
+		t.Fatalf("fast path %s/%s/%s/%s != exact %s/%s/%s/%s",
+			q.Send.Value, q.Receive.Value, q.Fees.PercentAmount.Value, q.MarginAmount.Value, f.send, f.receive, f.pctFee, f.margin)
+	}
+}
+
+func TestPropertyFixedSend(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := drawSetup(t)
+		sm := s.send.MinorUnits()
+		for range 20 {
+			send := money.FromMinor(rapid.Int64Range(1, 999_999_999_999).Draw(t, "sendMinor"), s.send)
+			q, err := s.pricer.QuoteFixedSend(send, s.recv, pinnedAt)
+			if errors.Is(err, ErrAmountOutOfRange) {
+				// Only when nothing at all can be delivered.
+				pr, _ := s.pricer.rate(s.c, pinnedAt)
+				if !send.Value.Mul(pr.customer).RoundDown(s.recv.MinorUnits()).IsZero() {
+					t.Fatalf("QuoteFixedSend(%s) out of range but delivers something: %v", send, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("QuoteFixedSend(%s → %s): %v", send, s.recv, err)
+			}
+			if !q.Send.Equal(send) {
+				t.Fatalf("fixed-send quote changed the send amount: %s → %s", send, q.Send)
+			}
+			// Rounded down, but by less than one minor unit.
+			next := q.Receive.Value.Add(decimal.New(1, -s.recv.MinorUnits()))
+			if !next.GreaterThan(q.Send.Value.Mul(q.CustomerRate)) {
+				t.Fatalf("receive %s is more than one minor unit below send × rate", q.Receive)
+			}
+			_ = sm
+			checkQuote(t, s, q)
+		}
+	})
+}
+
+func TestPropertyFixedReceive(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := drawSetup(t)
+		sm := s.send.MinorUnits()
+		for range 20 {
+			want := money.FromMinor(rapid.Int64Range(1, 999_999_999_999).Draw(t, "receiveMinor"), s.recv)
+			q, err := s.pricer.QuoteFixedReceive(s.send, want, pinnedAt)
+			var oor *AmountOutOfRangeError
+			if errors.As(err, &oor) {
+				if !oor.Amount.Value.GreaterThan(s.c.maxSend.Value) {
+					t.Fatalf("QuoteFixedReceive(%s) out of range at send %s", want, oor.Amount)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("QuoteFixedReceive(%s → %s): %v", s.send, want, err)
+			}
+			if !q.Receive.Equal(want) {
+				t.Fatalf("fixed-receive quote delivers %s, asked %s", q.Receive, want)
+			}
+			// The send amount is the smallest that covers the receive amount.
+			less := q.Send.Value.Sub(decimal.New(1, -sm))
+			if !less.Mul(q.CustomerRate).LessThan(want.Value) {
+				t.Fatalf("send %s is not minimal: %s also covers %s", q.Send, less, want)
+			}
+			checkQuote(t, s, q)
+		}
+	})
+}
+
+func TestPropertyFastPathExercised(t *testing.T) {
+	fastPathQuotes, totalQuotes = 0, 0
+	TestPropertyFixedSend(t)
+	TestPropertyFixedReceive(t)
+	if totalQuotes == 0 || fastPathQuotes*10 < totalQuotes*8 {
+		t.Errorf("fast path priced %d of %d quotes, want at least 80%%", fastPathQuotes, totalQuotes)
+	}
+	t.Logf("fast path priced %d of %d quotes", fastPathQuotes, totalQuotes)
+}
+
+func TestFastMathEdges(t *testing.T) {
+	if _, _, _, ok := mulScale(1<<63, 1<<63, 0); ok {
+		t.Error("mulScale overflow not detected")
+	}
+	if q, r, d, ok := mulScale(7, 3, 1); !ok || q != 2 || r != 1 || d != 10 {
+		t.Errorf("mulScale(7, 3, 1) = %d %d %d %v", q, r, d, ok)
+	}
+	if q, _, _, ok := mulScale(7, 3, -2); !ok || q != 2100 {
+		t.Errorf("mulScale(7, 3, -2) = %d %v", q, ok)
+	}
+	for _, tt := range []struct{ q, r, d, want uint64 }{{2, 5, 10, 2}, {3, 5, 10, 4}, {2, 6, 10, 3}, {2, 4, 10, 2}} {
+		if got := roundHalfEven(tt.q, tt.r, tt.d); got != tt.want {
+			t.Errorf("roundHalfEven(%d + %d/%d) = %d, want %d", tt.q, tt.r, tt.d, got, tt.want)
+		}
+	}
+	if v, ok := ceilDivScaled(10, 3, 0); !ok || v != 4 {
+		t.Errorf("ceilDivScaled(10, 3, 0) = %d %v", v, ok)
+	}
+	if v, ok := ceilDivScaled(10, 5, -1); !ok || v != 1 {
+		t.Errorf("ceilDivScaled(10, 5, -1) = %d %v", v, ok)
+	}
+	tests := []struct {
+		in            string
+		places        int32
+		v             int64
+		exact, fitted bool
+	}{
+		{"12.50", 2, 1250, true, true},
+		{"12.500", 2, 1250, true, true},
+		{"12.505", 2, 0, false, true},
+		{"1000", 0, 1000, true, true},
+		{"1E3", 2, 100000, true, true},
+		{"100000000000000000000", 2, 0, true, false},
+		{"100000000000000000000.001", 2, 0, false, false},
+	}
+	for _, tt := range tests {
+		v, exact, ok := minorUnits(dec(tt.in), tt.places)
+		if v != tt.v || exact != tt.exact || ok != tt.fitted {
+			t.Errorf("minorUnits(%s, %d) = %d %v %v, want %d %v %v", tt.in, tt.places, v, exact, ok, tt.v, tt.exact, tt.fitted)
+		}
+	}
+}
