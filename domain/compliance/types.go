@@ -115,6 +115,7 @@ func (e *LimitError) Failed() []RuleOutcome {
 	return out
 }
 
+// Error lists the failed rules.
 func (e *LimitError) Error() string {
 	parts := make([]string, 0, len(e.Outcomes))
 	for _, o := range e.Failed() {
