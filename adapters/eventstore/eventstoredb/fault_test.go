@@ -213,3 +213,34 @@ func TestCloseDuringOutage(t *testing.T) {
 	_ = sub.Close()
 	_ = sub.Close()
 }
+
+// TestSubscribeFromEnd checks that eventstore.End means the end of the log
+// when subscribing, also across a restart before the first live event.
+func TestSubscribeFromEnd(t *testing.T) {
+	srv := startServer(t)
+	s := openStore(t, srv)
+	appendN(t, s, "acct-1", 3)
+	sub, err := s.SubscribeAll(t.Context(), eventstore.SubscribeOptions{After: eventstore.End})
+	if err != nil {
+		t.Fatalf("SubscribeAll(End): %v", err)
+	}
+	defer sub.Close()
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	live := appendN(t, s, "acct-2", 2)
+	got := []eventstore.RecordedEvent{next(t, sub), next(t, sub)}
+	checkDelivery(t, got, live)
+
+	empty := openStore(t, startServer(t))
+	sub2, err := empty.SubscribeAll(t.Context(), eventstore.SubscribeOptions{After: eventstore.End})
+	if err != nil {
+		t.Fatalf("SubscribeAll(End) on an empty log: %v", err)
+	}
+	defer sub2.Close()
+	first := appendN(t, empty, "acct-1", 1)
+	checkDelivery(t, []eventstore.RecordedEvent{next(t, sub2)}, first)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -15,16 +16,27 @@ import (
 // SubscribeAll starts a catch-up subscription to $all: every event after
 // opts.After that passes opts.Filter, history first, then live. The filter
 // is applied by the server (prefixes on stream names or event types) and
-// again by the client; system events are never delivered. The subscription
-// survives dropped connections (see Subscription). It returns an error
-// wrapping eventstore.ErrClosed or the context's error; it does not wait for
-// the server, so an unreachable server shows up in Next.
+// again by the client; system events are never delivered. eventstore.End as
+// opts.After means the current end of the log, which is looked up now. The
+// subscription survives dropped connections (see Subscription).
+//
+// It returns an error wrapping eventstore.ErrClosed, the context's error, or
+// (only when looking up the end) ErrUnavailable; otherwise it does not wait
+// for the server, so an unreachable server shows up in Next.
 func (s *Store) SubscribeAll(ctx context.Context, opts eventstore.SubscribeOptions) (eventstore.Subscription, error) {
+	const op = "subscribe to $all"
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("eventstoredb: subscribe to $all: %w", err)
+		return nil, fmt.Errorf("eventstoredb: %s: %w", op, err)
 	}
 	if s.isClosed() {
-		return nil, fmt.Errorf("eventstoredb: subscribe to $all: %w", eventstore.ErrClosed)
+		return nil, fmt.Errorf("eventstoredb: %s: %w", op, eventstore.ErrClosed)
+	}
+	if opts.After == eventstore.End {
+		end, err := s.lastPosition(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts.After = end
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	sub := &Subscription{
@@ -44,6 +56,32 @@ func (s *Store) SubscribeAll(ctx context.Context, opts eventstore.SubscribeOptio
 		}
 	}()
 	return sub, nil
+}
+
+// lastPosition returns the position of the last event in $all, system
+// events included, or eventstore.Start for an empty log.
+func (s *Store) lastPosition(ctx context.Context) (eventstore.Position, error) {
+	const op = "read the end of $all"
+	for retried := false; ; retried = true {
+		c, err := s.acquire()
+		if err != nil {
+			return eventstore.Position{}, fmt.Errorf("eventstoredb: %s: %w", op, err)
+		}
+		next, stop := s.openRead(ctx, c, func(ctx context.Context) (*esdb.ReadStream, error) {
+			return c.client.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1)
+		})
+		ev, err := next()
+		stop()
+		switch {
+		case err == nil:
+			return toPosition(ev.Position), nil
+		case errors.Is(err, io.EOF):
+			return eventstore.Start, nil
+		case !retried && s.retryable(ctx, c, err):
+			continue
+		}
+		return eventstore.Position{}, s.mapError(ctx, op, err)
+	}
 }
 
 // Subscription is a catch-up subscription on $all. Next pulls one event at a

@@ -1,8 +1,9 @@
 // Package esdbtest is an in-memory EventStoreDB server for tests: a real gRPC
-// server that speaks the EventStoreDB client protocol (the Streams and
-// ServerFeatures services, with the message types generated in the client
-// module's protos packages) so that the EventStoreDB adapter can be tested
-// through the official client without a database.
+// server that speaks the EventStoreDB client protocol (the Streams,
+// ServerFeatures and Gossip services, with the message types generated in
+// the client module's protos packages) so that the EventStoreDB adapter can
+// be tested through the official client without a database. BatchAppend is
+// not implemented and not advertised: the v4 client appends with Append.
 //
 // The server keeps EventStoreDB's semantics where the adapter depends on them:
 // stream revisions from 0, expected-revision checks answered with the
@@ -14,7 +15,9 @@
 // confirmation, caught-up and filtered checkpoint messages.
 //
 // A Server can be stopped and restarted on the same address with its data
-// kept, which lets tests cut connections in the middle of a subscription.
+// kept, which lets tests cut connections in the middle of a subscription. A
+// Cluster runs several nodes over one log to exercise discovery and leader
+// fail-over.
 //
 // Import this package from tests only.
 package esdbtest
