@@ -5,7 +5,10 @@
 //
 // All prices come from the pricing layer (fx-rates) inside the Issue command;
 // the aggregate checks that they are consistent and remembers them, so the
-// transfer can later pay exactly what was promised.
+// transfer can later pay exactly what was promised. The send amount is what
+// the customer pays, fees included: from an fx-rates Quote, Send is
+// TotalCharged, Fees are the fixed and percentage fee amounts, and MarginBps
+// is the corridor margin rounded to whole basis points.
 //
 // Business rules:
 //   - Issue needs a quote ID, a customer, a currency pair, positive mid and

@@ -78,10 +78,13 @@ type Issue struct {
 	CustomerRate decimal.Decimal
 	MarginBps    int64
 	Fees         []Fee
-	Send         money.Amount
-	Receive      money.Amount
-	Mode         Mode
-	ExpiresAt    time.Time
+	// Send is what the customer pays, fees included (fx-rates'
+	// Quote.TotalCharged); Send − fees is the amount converted.
+	Send money.Amount
+	// Receive is what the recipient gets.
+	Receive   money.Amount
+	Mode      Mode
+	ExpiresAt time.Time
 	// RateRef names the rate the quote was priced from (e.g. the fxrates
 	// event ID), so the price can be replayed; optional.
 	RateRef string
