@@ -42,7 +42,7 @@ func TestAgentProperties(t *testing.T) {
 				cmd = agent.EarnCommission{Meta: m, AgentID: "ag_1", TransferID: transfer.Draw(t, "tr"), Amount: amount("commission", 50_000)}
 			case 3:
 				cmd = agent.Settle{Meta: m, AgentID: "ag_1", SettlementID: fmt.Sprintf("st_%d", n),
-					Float: money.FromMinor(rapid.Int64Range(0, 10_000_000).Draw(t, "float"), "KES"),
+					Float:      money.FromMinor(rapid.Int64Range(0, 10_000_000).Draw(t, "float"), "KES"),
 					Commission: money.FromMinor(rapid.Int64Range(0, 100_000).Draw(t, "comm"), "KES")}
 			case 4:
 				cmd = agent.Suspend{Meta: m, AgentID: "ag_1", Reason: "check"}
