@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
@@ -182,9 +182,16 @@ func pickupCode(id string) string {
 	return fmt.Sprintf("%010d", binary.BigEndian.Uint64(sum[:8])%10_000_000_000)
 }
 
+// tb is what the helpers need of *testing.T, *testing.B and *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // env is a store with seeded customers and quotes.
 type env struct {
-	t     testing.TB
+	t     tb
 	base  eventstore.Store
 	store *command.CachingStore
 	clock *fakeClock
@@ -192,7 +199,7 @@ type env struct {
 	n     int
 }
 
-func newEnv(t testing.TB, base eventstore.Store) *env {
+func newEnv(t tb, base eventstore.Store) *env {
 	clock := newClock()
 	store := command.NewCachingStore(base, 0)
 	svc, err := process.NewService(store, clock, nil)
@@ -285,3 +292,5 @@ func (e *env) transfer(id string) transfer.State {
 	}
 	return s
 }
+
+func asKind(err error, target *interface{ ErrorKind() string }) bool { return errors.As(err, target) }

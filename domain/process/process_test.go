@@ -22,7 +22,7 @@ import (
 )
 
 // ledgerOf folds every money-moving wallet event into balances.
-func ledgerOf(t testing.TB, s eventstore.Store) ledger.Balances {
+func ledgerOf(t tb, s eventstore.Store) ledger.Balances {
 	t.Helper()
 	b := ledger.Balances{}
 	for ev, err := range s.ReadAll(context.Background(), eventstore.ReadAllOptions{Filter: eventstore.StreamPrefix("wallet-")}) {
@@ -40,7 +40,7 @@ func ledgerOf(t testing.TB, s eventstore.Store) ledger.Balances {
 	return b
 }
 
-func checkBalanced(t testing.TB, b ledger.Balances) {
+func checkBalanced(t tb, b ledger.Balances) {
 	t.Helper()
 	for c, v := range b.Totals() {
 		if !v.IsZero() {
