@@ -315,7 +315,7 @@ func TestPropertyTransfers(t *testing.T) {
 				}
 			},
 			"crash": func(rt *rapid.T) { w.restart() },
-			"": func(rt *rapid.T) { w.check(rt) },
+			"":      func(rt *rapid.T) { w.check(rt) },
 		})
 		w.drain(rt)
 		w.check(rt)
