@@ -17,7 +17,7 @@ func (m Meta) CommandID() string { return m.ID }
 func (m Meta) CommandActor() string { return m.Actor }
 
 // Command is a request to the compliance aggregate: RecordScreening,
-// DecideCase, ClearFalsePositive or RecordTransfer.
+// OpenCase, DecideCase, ClearFalsePositive or RecordTransfer.
 type Command interface {
 	CommandID() string
 	CommandActor() string
@@ -42,6 +42,20 @@ type RecordScreening struct {
 	// BestScore is the highest score of any name, hit or not, in [0, 1].
 	BestScore float64
 	Hits      []Hit
+}
+
+// OpenCase opens a case for review outside a screening: a transfer held
+// for its limit rules, or referred by staff. Screening hits open their case
+// through RecordScreening.
+type OpenCase struct {
+	Meta
+	SubjectID  string
+	CaseID     string
+	TransferID string
+	// Hits, Rules and Reason say why; at least one is required.
+	Hits   []Hit
+	Rules  []RuleOutcome
+	Reason string
 }
 
 // DecideCase records a reviewer's decision on an open case.
@@ -84,6 +98,9 @@ type RecordTransfer struct {
 func (c RecordScreening) Subject() string { return c.SubjectID }
 
 // Subject implements Command.
+func (c OpenCase) Subject() string { return c.SubjectID }
+
+// Subject implements Command.
 func (c DecideCase) Subject() string { return c.SubjectID }
 
 // Subject implements Command.
@@ -93,6 +110,7 @@ func (c ClearFalsePositive) Subject() string { return c.SubjectID }
 func (c RecordTransfer) Subject() string { return c.SubjectID }
 
 func (RecordScreening) complianceCommand()    {}
+func (OpenCase) complianceCommand()           {}
 func (DecideCase) complianceCommand()         {}
 func (ClearFalsePositive) complianceCommand() {}
 func (RecordTransfer) complianceCommand()     {}

@@ -337,3 +337,23 @@ func TestOpenCases(t *testing.T) {
 		t.Errorf("case s2 = %+v", s.Cases["s2"])
 	}
 }
+
+func TestOpenCase(t *testing.T) {
+	rules := []compliance.RuleOutcome{{Rule: "tier1.daily_limit", Passed: false, Detail: "2100.00 USD in 24 hours"}}
+	open := func(id string, r []compliance.RuleOutcome, reason string) compliance.OpenCase {
+		return compliance.OpenCase{Meta: sys, SubjectID: "cus_1", CaseID: id, TransferID: "tr_1", Rules: r, Reason: reason}
+	}
+	opened := compliance.CaseOpened{SubjectID: "cus_1", CaseID: "k1", TransferID: "tr_1", Hits: []compliance.Hit{}, Rules: rules, Reason: "over the daily limit", At: t0}
+	screened := []command.Event{recorded(screen("s1", 0.93, hitA), compliance.OutcomeHeld, "s1"), compliance.CaseOpened{SubjectID: "cus_1", CaseID: "s1", ScreeningID: "s1", TransferID: "tr_1", Hits: []compliance.Hit{hitA}, At: t0}}
+	run(t, []scenario{
+		{name: "opens a case for rules", when: open("k1", rules, "over the daily limit"), then: []command.Event{opened}},
+		{name: "same case again is a no-op", given: []command.Event{opened}, when: open("k1", rules, "over the daily limit")},
+		{name: "case ID reused", given: []command.Event{opened}, when: open("k1", nil, "staff referral"), err: compliance.ErrCaseExists},
+		{name: "case ID of a screening", given: screened, when: open("s1", nil, "staff referral"), err: compliance.ErrCaseExists},
+		{name: "no reason at all", when: open("k1", nil, ""), err: compliance.ErrReasonRequired},
+		{name: "no case ID", when: open("", rules, "x"), err: compliance.ErrInvalidCommand},
+		{name: "an opened case can be decided", given: []command.Event{opened},
+			when: compliance.DecideCase{Meta: staff, SubjectID: "cus_1", CaseID: "k1", Decision: compliance.Release, Staff: "alice", Reason: "salary"},
+			then: []command.Event{compliance.CaseDecided{SubjectID: "cus_1", CaseID: "k1", TransferID: "tr_1", Decision: compliance.Release, Staff: "alice", Reason: "salary", At: t0}}},
+	})
+}

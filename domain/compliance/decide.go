@@ -39,6 +39,8 @@ func Decide(s State, cmd Command, now time.Time) ([]command.Event, error) {
 	switch c := cmd.(type) {
 	case RecordScreening:
 		return decideScreening(s, c, now)
+	case OpenCase:
+		return decideOpenCase(s, c, now)
 	case DecideCase:
 		return decideCase(s, c, now)
 	case ClearFalsePositive:
@@ -121,6 +123,34 @@ func sameScreening(a, b ScreeningRecorded) bool {
 		return string(data)
 	}
 	return norm(a) == norm(b)
+}
+
+func decideOpenCase(s State, c OpenCase, now time.Time) ([]command.Event, error) {
+	switch {
+	case c.CaseID == "":
+		return nil, fmt.Errorf("%w: missing case ID", ErrInvalidCommand)
+	case len(c.Hits) == 0 && len(c.Rules) == 0 && c.Reason == "":
+		return nil, fmt.Errorf("%w: a case needs hits, rules or a reason", ErrReasonRequired)
+	}
+	e := CaseOpened{
+		SubjectID: c.SubjectID, CaseID: c.CaseID, TransferID: c.TransferID,
+		Hits: append([]Hit{}, c.Hits...), Rules: c.Rules, Reason: c.Reason, At: now,
+	}
+	if prev, ok := s.Cases[c.CaseID]; ok {
+		again := CaseOpened{SubjectID: s.SubjectID, CaseID: prev.ID, ScreeningID: prev.ScreeningID, TransferID: prev.TransferID,
+			Hits: prev.Hits, Rules: prev.Rules, Reason: prev.OpenReason, At: now}
+		if prev.ScreeningID == "" && sameJSON(again, e) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%w: %s", ErrCaseExists, c.CaseID)
+	}
+	return []command.Event{e}, nil
+}
+
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
 func decideCase(s State, c DecideCase, now time.Time) ([]command.Event, error) {

@@ -24,6 +24,9 @@
 //     opens a case whose ID is the screening ID. Below the threshold, or with
 //     every hit cleared, the result (list version, best score) is still
 //     recorded.
+//   - OpenCase opens a case without a screening (a transfer held by its limit
+//     rules, a staff referral) with hits, rule outcomes or a reason; the same
+//     case again is a no-op, a case ID reused differently ErrCaseExists.
 //   - A case is decided once, release or reject, by a named staff member with
 //     a reason (ErrStaffRequired, ErrReasonRequired); deciding a decided case
 //     is ErrCaseClosed. A release may also clear every hit of the case as a

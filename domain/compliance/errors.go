@@ -52,6 +52,8 @@ var (
 	ErrDuplicateScreening = newError("compliance.duplicate_screening", KindConflict, "compliance: screening already recorded differently")
 	// ErrDuplicateTransfer means a transfer was recorded with another amount.
 	ErrDuplicateTransfer = newError("compliance.duplicate_transfer", KindConflict, "compliance: transfer already recorded differently")
+	// ErrCaseExists means a case ID was opened before with other content.
+	ErrCaseExists = newError("compliance.case_exists", KindConflict, "compliance: case already opened")
 	// ErrCaseNotFound means no case has the ID.
 	ErrCaseNotFound = newError("compliance.case_not_found", KindNotFound, "compliance: case not found")
 	// ErrCaseClosed means the case was already decided.

@@ -33,14 +33,17 @@ type ScreeningRecorded struct {
 	At          time.Time `json:"at"`
 }
 
-// CaseOpened records a case opened on hits that hold.
+// CaseOpened records a case opened on screening hits that hold (ScreeningID
+// set) or by OpenCase (Rules and Reason say why).
 type CaseOpened struct {
-	SubjectID   string    `json:"subject_id"`
-	CaseID      string    `json:"case_id"`
-	ScreeningID string    `json:"screening_id"`
-	TransferID  string    `json:"transfer_id,omitempty"`
-	Hits        []Hit     `json:"hits"`
-	At          time.Time `json:"at"`
+	SubjectID   string        `json:"subject_id"`
+	CaseID      string        `json:"case_id"`
+	ScreeningID string        `json:"screening_id,omitempty"`
+	TransferID  string        `json:"transfer_id,omitempty"`
+	Hits        []Hit         `json:"hits"`
+	Rules       []RuleOutcome `json:"rules,omitempty"`
+	Reason      string        `json:"reason,omitempty"`
+	At          time.Time     `json:"at"`
 }
 
 // CaseDecided records a reviewer's decision.

@@ -19,14 +19,18 @@ const (
 	CaseRejected CaseStatus = "rejected"
 )
 
-// Case is a screening hit under review.
+// Case is a held transfer or person under review.
 type Case struct {
-	ID          string
+	ID string
+	// ScreeningID is the screening that opened the case, "" for OpenCase.
 	ScreeningID string
 	TransferID  string
 	Hits        []Hit
-	Status      CaseStatus
-	OpenedAt    time.Time
+	Rules       []RuleOutcome
+	// OpenReason is why an OpenCase case was opened.
+	OpenReason string
+	Status     CaseStatus
+	OpenedAt   time.Time
 	// DecidedBy, Reason and DecidedAt are set once decided.
 	DecidedBy string
 	Reason    string
@@ -99,7 +103,7 @@ func Evolve(s State, e command.Event) State {
 		s.SubjectID = e.SubjectID
 		s.Cases[e.CaseID] = Case{
 			ID: e.CaseID, ScreeningID: e.ScreeningID, TransferID: e.TransferID,
-			Hits: e.Hits, Status: CaseOpen, OpenedAt: e.At,
+			Hits: e.Hits, Rules: e.Rules, OpenReason: e.Reason, Status: CaseOpen, OpenedAt: e.At,
 		}
 	case CaseDecided:
 		c := s.Cases[e.CaseID]
