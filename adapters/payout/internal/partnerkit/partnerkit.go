@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/remitflow/remitflow/domain/money"
 	"github.com/remitflow/remitflow/domain/payout"
@@ -353,3 +354,13 @@ func Deliver(ctx context.Context, recs *Records, sink payout.ResultSink, r payou
 
 // Discard is a logger that drops everything.
 func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// Rejected returns the current count of rejected callbacks for a partner and
+// reason (for tests and diagnostics).
+func Rejected(partner, reason string) float64 {
+	var m dto.Metric
+	if err := CallbacksRejected.WithLabelValues(partner, reason).Write(&m); err != nil {
+		return 0
+	}
+	return m.GetCounter().GetValue()
+}
