@@ -1,0 +1,117 @@
+package embedded_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/remitflow/remitflow/adapters/eventstore/embedded"
+	"github.com/remitflow/remitflow/adapters/eventstore/storetest"
+	"github.com/remitflow/remitflow/domain/eventstore"
+)
+
+func openTemp(t *testing.T) *embedded.Store {
+	t.Helper()
+	s, err := embedded.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) eventstore.Store { return openTemp(t) })
+}
+
+func TestUniqueEventIDs(t *testing.T) {
+	storetest.RunUniqueEventIDs(t, func(t *testing.T) eventstore.Store { return openTemp(t) })
+}
+
+func event(typ string) eventstore.EventData {
+	return eventstore.EventData{ID: uuid.New(), Type: typ, Data: []byte(`{"a":1}`)}
+}
+
+func TestSecondOpenIsLocked(t *testing.T) {
+	dir := t.TempDir()
+	s, err := embedded.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := embedded.Open(dir, nil); !errors.Is(err, embedded.ErrLocked) {
+		t.Fatalf("second Open error = %v, want ErrLocked", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := embedded.Open(dir, nil)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	_ = s2.Close()
+}
+
+func TestReopenKeepsEventsAndHeads(t *testing.T) {
+	dir := t.TempDir()
+	s, err := embedded.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	a, b := event("x.v1"), event("x.v1")
+	if _, err := s.Append(ctx, "acct-1", eventstore.NoStream(), a, b); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Append(ctx, "acct-2", eventstore.NoStream(), event("y.v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = embedded.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Check(ctx); err != nil {
+		t.Fatalf("Check after reopen: %v", err)
+	}
+	// Heads survived: a stale expectation fails, the right one succeeds.
+	_, err = s.Append(ctx, "acct-1", eventstore.Exact(0), event("x.v1"))
+	var w *eventstore.WrongExpectedRevisionError
+	if !errors.As(err, &w) || w.Actual != 1 {
+		t.Fatalf("Append(Exact(0)) after reopen = %v, want wrong revision with actual 1", err)
+	}
+	next, err := s.Append(ctx, "acct-1", eventstore.Exact(1), event("x.v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Position.Commit != res.Position.Commit+1 || next.NextExpectedRevision != 2 {
+		t.Errorf("append after reopen = %+v, want position %d revision 2", next, res.Position.Commit+1)
+	}
+	// The idempotency index survived.
+	again, err := s.Append(ctx, "acct-1", eventstore.NoStream(), a, b)
+	if err != nil || again.NextExpectedRevision != 1 || again.Position.Commit != 2 {
+		t.Errorf("retry after reopen = %+v, %v; want revision 1 at position 2", again, err)
+	}
+}
+
+func TestOpenRefusesUnknownFormat(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("garbage\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := embedded.Open(dir, nil); err == nil {
+		_ = s.Close()
+		t.Fatal("Open of a directory with a corrupt CURRENT file succeeded")
+	}
+	// The failed Open released the lock.
+	if err := os.Remove(filepath.Join(dir, "CURRENT")); err != nil {
+		t.Fatal(err)
+	}
+}

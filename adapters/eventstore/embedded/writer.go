@@ -1,0 +1,306 @@
+package embedded
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/google/uuid"
+
+	"github.com/remitflow/remitflow/domain/eventstore"
+)
+
+// Request states: a request is taken by the writer or cancelled by its
+// caller, whichever comes first.
+const (
+	reqPending int32 = iota
+	reqTaken
+	reqCancelled
+)
+
+type appendReq struct {
+	stream   string
+	expected eventstore.ExpectedRevision
+	ids      []uuid.UUID
+	records  [][]byte
+	size     int
+	state    atomic.Int32
+	res      eventstore.AppendResult
+	err      error
+	done     chan struct{}
+}
+
+// location is where an event ID is stored.
+type location struct {
+	stream string
+	rev    uint64
+	pos    uint64
+}
+
+func beU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// Append writes events atomically to stream if its revision matches
+// expected, and returns once they are durable. It returns
+// eventstore.ErrInvalidStreamName, eventstore.ErrInvalidEvent,
+// eventstore.ErrEventTooLarge, *eventstore.WrongExpectedRevisionError,
+// eventstore.ErrIdempotencyConflict, eventstore.ErrClosed,
+// eventstore.ErrUnavailable (the disk failed; the store refuses further
+// appends) or the context's error. Nothing is written on error.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if err := eventstore.ValidateAppend(stream, events); err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("append: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("append %q: %w", stream, err)
+	}
+	req := &appendReq{
+		stream:   stream,
+		expected: expected,
+		ids:      make([]uuid.UUID, len(events)),
+		records:  make([][]byte, len(events)),
+		done:     make(chan struct{}),
+	}
+	for i, e := range events {
+		req.ids[i] = e.ID
+		req.records[i] = encodeRecord(stream, e)
+		req.size += len(req.records[i]) + len(stream) + 64
+	}
+
+	s.sendMu.RLock()
+	if s.closed {
+		s.sendMu.RUnlock()
+		return eventstore.AppendResult{}, fmt.Errorf("append %q: %w", stream, eventstore.ErrClosed)
+	}
+	select {
+	case s.reqs <- req:
+		s.sendMu.RUnlock()
+	case <-ctx.Done():
+		s.sendMu.RUnlock()
+		return eventstore.AppendResult{}, fmt.Errorf("append %q: %w", stream, ctx.Err())
+	}
+
+	select {
+	case <-req.done:
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(reqPending, reqCancelled) {
+			return eventstore.AppendResult{}, fmt.Errorf("append %q: %w", stream, ctx.Err())
+		}
+		<-req.done // taken: the outcome is decided by the commit in flight
+	}
+	return req.res, req.err
+}
+
+// writeLoop is the single writer: it drains the queue into groups and
+// commits each group in one synced batch.
+func (s *Store) writeLoop() {
+	defer close(s.writerDone)
+	g := &group{
+		heads: make(map[string]head),
+		ids:   make(map[uuid.UUID]location),
+	}
+	for {
+		req, ok := <-s.reqs
+		if !ok {
+			return
+		}
+		g.reqs = append(g.reqs[:0], req)
+		size := req.size
+	fill:
+		for len(g.reqs) < s.opts.MaxBatchRequests && size < s.opts.MaxBatchBytes {
+			select {
+			case r, ok := <-s.reqs:
+				if !ok {
+					break fill
+				}
+				g.reqs = append(g.reqs, r)
+				size += r.size
+			default:
+				break fill
+			}
+		}
+		s.commitGroup(g)
+	}
+}
+
+// group is the writer's scratch space for one group commit.
+type group struct {
+	reqs  []*appendReq
+	heads map[string]head        // heads changed by this group
+	ids   map[uuid.UUID]location // IDs written by this group
+	locs  []location
+	found []bool
+	batch *pebble.Batch
+}
+
+func (s *Store) commitGroup(g *group) {
+	clear(g.heads)
+	clear(g.ids)
+	if g.batch == nil {
+		g.batch = s.db.NewBatch()
+	}
+	now := s.opts.Clock().UnixNano()
+	first := s.nextPos
+	taken := g.reqs[:0:0]
+	for _, req := range g.reqs {
+		if !req.state.CompareAndSwap(reqPending, reqTaken) {
+			continue // the caller gave up before we started: nothing to do
+		}
+		taken = append(taken, req)
+		if s.failed != nil {
+			req.err = fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, s.failed)
+			continue
+		}
+		req.res, req.err = s.prepare(g, req, now)
+	}
+
+	if s.nextPos != first {
+		for stream, h := range g.heads {
+			g.batch.Set(headKey(stream), encodeU64Pair(h.rev, h.pos), nil)
+		}
+		if err := g.batch.Commit(pebble.Sync); err != nil {
+			// The disk refused the batch: nothing of it is acknowledged and,
+			// as Pebble's state is unknown, the store stops writing.
+			s.failed = err
+			s.nextPos = first
+			for _, req := range taken {
+				if req.err == nil {
+					req.res = eventstore.AppendResult{}
+					req.err = fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, err)
+				}
+			}
+		} else {
+			for stream, h := range g.heads {
+				s.heads[stream] = h
+			}
+			s.durable.Store(s.nextPos - 1)
+			s.broadcast()
+		}
+		g.batch.Reset()
+	}
+	for _, req := range taken {
+		close(req.done)
+	}
+}
+
+// headOf returns the stream's head as this group sees it.
+func (s *Store) headOf(g *group, stream string) (head, bool) {
+	if h, ok := g.heads[stream]; ok {
+		return h, true
+	}
+	h, ok := s.heads[stream]
+	return h, ok
+}
+
+// locate finds where an event ID is stored, in this group or on disk.
+func (s *Store) locate(g *group, id uuid.UUID) (location, bool, error) {
+	if loc, ok := g.ids[id]; ok {
+		return loc, true, nil
+	}
+	v, closer, err := s.db.Get(idKey(id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return location{}, false, nil
+	}
+	if err != nil {
+		return location{}, false, err
+	}
+	defer closer.Close()
+	if len(v) < 16 {
+		return location{}, false, corruptf("event-ID index entry of %s", id)
+	}
+	return location{pos: beU64(v), rev: beU64(v[8:]), stream: string(v[16:])}, true, nil
+}
+
+// prepare checks one request and, if it is accepted, adds its writes to the
+// group's batch.
+func (s *Store) prepare(g *group, req *appendReq, now int64) (eventstore.AppendResult, error) {
+	k := len(req.ids)
+	g.locs = g.locs[:0]
+	g.found = g.found[:0]
+	anyFound := false
+	for _, id := range req.ids {
+		loc, ok, err := s.locate(g, id)
+		if err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, err)
+		}
+		g.locs = append(g.locs, loc)
+		g.found = append(g.found, ok)
+		anyFound = anyFound || ok
+	}
+	h, exists := s.headOf(g, req.stream)
+
+	// Idempotent retry: are the events already at the implied revisions?
+	if anyFound {
+		start, implied := uint64(0), true
+		switch n, exact := req.expected.Revision(); {
+		case exact:
+			start = n + 1
+		case req.expected.IsNoStream():
+			start = 0
+		default: // Any, StreamExists: wherever the first event is in this stream
+			implied = g.found[0] && g.locs[0].stream == req.stream
+			start = g.locs[0].rev
+		}
+		matched := 0
+		if implied {
+			for i := range k {
+				if g.found[i] && g.locs[i].stream == req.stream && g.locs[i].rev == start+uint64(i) {
+					matched++
+				}
+			}
+		}
+		switch {
+		case matched == k:
+			last := g.locs[k-1]
+			return eventstore.AppendResult{NextExpectedRevision: last.rev, Position: pos(last.pos)}, nil
+		case matched > 0:
+			return eventstore.AppendResult{}, fmt.Errorf("append %q: %w: %d of %d events already appended", req.stream, eventstore.ErrIdempotencyConflict, matched, k)
+		}
+	}
+	if !req.expected.Check(h.rev, exists) {
+		return eventstore.AppendResult{}, &eventstore.WrongExpectedRevisionError{
+			Stream: req.stream, Expected: req.expected, Actual: h.rev, ActualExists: exists,
+		}
+	}
+	if anyFound {
+		for i, ok := range g.found {
+			if ok {
+				return eventstore.AppendResult{}, fmt.Errorf("append %q: %w: event ID %s is already %q revision %d",
+					req.stream, eventstore.ErrIdempotencyConflict, req.ids[i], g.locs[i].stream, g.locs[i].rev)
+			}
+		}
+	}
+
+	rev := uint64(0)
+	if exists {
+		rev = h.rev + 1
+	}
+	sp := streamPrefix(req.stream)
+	b := g.batch
+	var kbuf [9]byte
+	for i, rec := range req.records {
+		p := s.nextPos
+		s.nextPos++
+		patchRecord(rec, rev, now)
+		b.Set(appendLogKey(kbuf[:0], p), rec, nil)
+		b.Set(streamKey(sp, rev), encodeU64(p), nil)
+		idv := make([]byte, 16+len(req.stream))
+		binary.BigEndian.PutUint64(idv, p)
+		binary.BigEndian.PutUint64(idv[8:], rev)
+		copy(idv[16:], req.stream)
+		b.Set(idKey(req.ids[i]), idv, nil)
+		g.ids[req.ids[i]] = location{stream: req.stream, rev: rev, pos: p}
+		h = head{rev: rev, pos: p}
+		rev++
+	}
+	g.heads[req.stream] = h
+	return eventstore.AppendResult{NextExpectedRevision: h.rev, Position: pos(h.pos)}, nil
+}
+
+func encodeU64(v uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v)
+}
+
+func pos(p uint64) eventstore.Position { return eventstore.Position{Commit: p, Prepare: p} }
