@@ -277,12 +277,20 @@ type State struct {
 // Initial returns the state of an agent with no events.
 func Initial() State { return State{} }
 
-func (s State) clone() State {
+// Clone returns a deep copy of s. Evolve updates the maps of the state it
+// is given in place, so a caller that keeps an earlier State while folding
+// more events must keep a Clone.
+func (s State) Clone() State {
 	s.Payouts = maps.Clone(s.Payouts)
 	s.Commissions = maps.Clone(s.Commissions)
 	s.TopUps = maps.Clone(s.TopUps)
 	s.Settlements = maps.Clone(s.Settlements)
 	s.Recent = append([]Payout(nil), s.Recent...)
+	return s
+}
+
+// ensure allocates the maps of a zero State.
+func (s State) ensure() State {
 	if s.Payouts == nil {
 		s.Payouts = map[string]Payout{}
 	}
@@ -298,10 +306,11 @@ func (s State) clone() State {
 	return s
 }
 
-// Evolve folds one agent event into the state; it never modifies s itself.
-// Unknown events are ignored.
+// Evolve folds one agent event into the state. It updates the maps of s in
+// place, so folding a long stream stays linear; see Clone. Unknown events
+// are ignored.
 func Evolve(s State, e command.Event) State {
-	s = s.clone()
+	s = s.ensure()
 	switch e := e.(type) {
 	case Registered:
 		s.Registered, s.Agent, s.Active = true, e, true

@@ -70,12 +70,20 @@ type State struct {
 // Initial returns the state of a subject with no events.
 func Initial() State { return State{} }
 
-func (s State) clone() State {
+// Clone returns a deep copy of s. Evolve updates the maps of the state it
+// is given in place, so a caller that keeps an earlier State while folding
+// more events must keep a Clone.
+func (s State) Clone() State {
 	s.Screenings = maps.Clone(s.Screenings)
 	s.Cases = maps.Clone(s.Cases)
 	s.Clearances = maps.Clone(s.Clearances)
 	s.Transfers = maps.Clone(s.Transfers)
 	s.Window = append([]TransferRecord(nil), s.Window...)
+	return s
+}
+
+// ensure allocates the maps of a zero State.
+func (s State) ensure() State {
 	if s.Screenings == nil {
 		s.Screenings = map[string]ScreeningRecorded{}
 	}
@@ -91,10 +99,11 @@ func (s State) clone() State {
 	return s
 }
 
-// Evolve folds one compliance event into the state; it never modifies s
-// itself. Unknown events are ignored.
+// Evolve folds one compliance event into the state. It updates the maps of
+// s in place, so folding a long stream stays linear; see Clone. Unknown
+// events are ignored.
 func Evolve(s State, e command.Event) State {
-	s = s.clone()
+	s = s.ensure()
 	switch e := e.(type) {
 	case ScreeningRecorded:
 		s.SubjectID = e.SubjectID

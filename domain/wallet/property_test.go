@@ -159,7 +159,7 @@ func TestWalletProperties(t *testing.T) {
 				// A reservation released at once restores the sender exactly.
 				c := ccy.Draw(t, "ccy")
 				tr := fmt.Sprintf("tr_x%d", m.n)
-				before := m.s
+				before := m.s.Clone()
 				if m.step(t, wallet.Reserve{Meta: m.meta(), CustomerID: cus, TransferID: tr, Amount: genAmount(t, "reserve", c)}) == nil {
 					continue
 				}

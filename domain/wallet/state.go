@@ -105,12 +105,20 @@ func (s State) ReservedIn(c money.Currency) money.Amount {
 	return money.Amount{Value: s.Reserved[c], Currency: c}
 }
 
-func (s State) clone() State {
+// Clone returns a deep copy of s. Evolve updates the maps of the state it
+// is given in place, so a caller that keeps an earlier State while folding
+// more events must keep a Clone.
+func (s State) Clone() State {
 	s.Available = maps.Clone(s.Available)
 	s.Reserved = maps.Clone(s.Reserved)
 	s.Reservations = maps.Clone(s.Reservations)
 	s.Fundings = maps.Clone(s.Fundings)
 	s.Credit.Plan = slices.Clone(s.Credit.Plan)
+	return s
+}
+
+// ensure allocates the maps of a zero State.
+func (s State) ensure() State {
 	if s.Available == nil {
 		s.Available = map[money.Currency]decimal.Decimal{}
 	}
@@ -134,10 +142,11 @@ func sub(m map[money.Currency]decimal.Decimal, a money.Amount) {
 	m[a.Currency] = m[a.Currency].Sub(a.Value)
 }
 
-// Evolve folds one wallet event into the state; it never modifies s itself.
-// Unknown events are ignored.
+// Evolve folds one wallet event into the state. It updates the maps of s in
+// place, so folding a long stream stays linear; see Clone. Unknown events
+// are ignored.
 func Evolve(s State, e command.Event) State {
-	s = s.clone()
+	s = s.ensure()
 	s.Version++
 	switch e := e.(type) {
 	case Funded:
