@@ -90,8 +90,8 @@ func decideCreateInstallmentPlan(s State, c CreateInstallmentPlan, now time.Time
 	}
 	ccy := s.Credit.Limit.Currency
 	total := money.Amount{Value: s.Credit.Drawn, Currency: ccy}
-	part := total.Mul(decimal.NewFromInt(1).Div(decimal.NewFromInt(int64(n)))).RoundDown()
-	if !part.IsPositive() {
+	part := money.Amount{Value: total.Value.Div(decimal.NewFromInt(int64(n))), Currency: ccy}.RoundDown()
+	if n > 1 && !part.IsPositive() {
 		return nil, fmt.Errorf("%w: %s cannot be split into %d parts", ErrInvalidCommand, total, n)
 	}
 	ins := make([]Installment, n)

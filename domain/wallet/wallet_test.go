@@ -438,6 +438,11 @@ func TestInstallments(t *testing.T) {
 			given: []command.Event{line, drawn},
 			when:  wallet.CreateInstallmentPlan{Meta: meta, CustomerID: cus, DueDates: []time.Time{d2, d1}},
 			err:   wallet.ErrInvalidCommand},
+		{name: "one part takes everything, even below a cent",
+			given: []command.Event{line, wallet.CreditDrawn{CustomerID: cus, Amount: usd("0.004"), At: t0}},
+			when:  wallet.CreateInstallmentPlan{Meta: meta, CustomerID: cus, DueDates: []time.Time{d1}},
+			then: []command.Event{wallet.InstallmentPlanCreated{CustomerID: cus, At: t0, Installments: []wallet.Installment{
+				{Number: 1, Due: d1, Amount: usd("0.004")}}}}},
 		{name: "too many parts for the amount",
 			given: []command.Event{line, wallet.CreditDrawn{CustomerID: cus, Amount: usd("0.02"), At: t0}},
 			when:  wallet.CreateInstallmentPlan{Meta: meta, CustomerID: cus, DueDates: []time.Time{d1, d2, d3}},
