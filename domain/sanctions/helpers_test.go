@@ -47,3 +47,16 @@ func loadFull(tb testing.TB) (*List, *Screener) {
 	}
 	return fullList, fullScreener
 }
+
+func readTestdata(tb testing.TB) [3][]byte {
+	tb.Helper()
+	var files [3][]byte
+	for i, n := range []string{"sdn.csv", "alt.csv", "add.csv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", n))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		files[i] = b
+	}
+	return files
+}

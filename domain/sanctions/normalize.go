@@ -103,11 +103,12 @@ func normalize(name string) []token {
 		cur   []byte
 		abjad bool
 	)
+	dotAt := 0 // length of cur at the last dot inside it
 	flush := func() {
 		if len(cur) > 0 {
 			toks = append(toks, token{s: string(cur), abjad: abjad})
 		}
-		cur, abjad = cur[:0], false
+		cur, abjad, dotAt = cur[:0], false, 0
 	}
 	var dec [16]rune
 	for i, w := 0, 0; i < len(name); i += w {
@@ -121,9 +122,10 @@ func normalize(name string) []token {
 		case r == '.':
 			// Keep "S.A." and "U.S.A." together; a dot before a space or
 			// the end, or after a longer word, separates words.
-			if next, _ := utf8.DecodeRuneInString(name[i+size:]); !(unicode.IsLetter(next) || unicode.IsDigit(next)) || len(cur) > 1 {
+			if next, _ := utf8.DecodeRuneInString(name[i+size:]); !(unicode.IsLetter(next) || unicode.IsDigit(next)) || len(cur)-dotAt != 1 {
 				flush()
 			}
+			dotAt = len(cur)
 		case isApostrophe(r):
 		case r < utf8.RuneSelf:
 			flush()

@@ -170,7 +170,7 @@ func readRecords(name string, b []byte, minFields int, fn func(line int, r []str
 		if err != nil {
 			return &ParseError{File: name, Line: line, Msg: "bad CSV", Err: err}
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		if len(rec) == 1 && strings.TrimSpace(strings.Map(dropControl, rec[0])) == "" {
 			continue
 		}
 		if len(rec) < minFields {
