@@ -274,8 +274,12 @@ func (m *Manager) advance(ctx context.Context, id, cause string) error {
 		return st.skip("retry", st.retry(ctx, s, now))
 	case transfer.StatusPaidOut:
 		return st.skip("settle", st.settle(ctx, s))
-	case transfer.StatusPayoutFailed, transfer.StatusPickupExpired, transfer.StatusCancelled:
-		return st.skip("refund", st.refund(ctx, s))
+	case transfer.StatusPayoutFailed, transfer.StatusPickupExpired, transfer.StatusCancelled, transfer.StatusExpired:
+		// Expired and cancelled transfers may hold a reservation made just
+		// before (a crash between reserving and marking funded).
+		if err := st.skip("refund", st.refund(ctx, s)); err != nil {
+			return err
+		}
 	case transfer.StatusPickupReady:
 		if !now.Before(s.Pickup.ExpiresAt) {
 			_, err := st.transfer(ctx, "expire-pickup", transfer.ExpirePickup{})
@@ -335,6 +339,7 @@ func (st step) screen(ctx context.Context, s transfer.State) error {
 
 func (st step) fund(ctx context.Context, s transfer.State, now time.Time) error {
 	if !now.Before(s.Quote.ExpiresAt) {
+		// The release of any reservation follows when the expiry is seen.
 		_, err := st.transfer(ctx, "expire", transfer.Expire{})
 		return err
 	}
@@ -457,7 +462,7 @@ func (st step) refund(ctx context.Context, s transfer.State) error {
 		return wallet.Release{Meta: m, CustomerID: s.SenderID, TransferID: s.ID}
 	})
 	if errors.Is(err, wallet.ErrReservationNotFound) && !s.Funded {
-		err = nil // cancelled before any reservation
+		err = nil // ended before any reservation
 	}
 	if err != nil || !s.NeedsRefund() {
 		return err

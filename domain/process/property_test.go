@@ -220,7 +220,13 @@ func (w *world) checkFinal(t tb) {
 	}
 	for _, c := range w.customers {
 		if r := b.Get(ledger.CustomerReserved(c), "USD"); !r.IsZero() {
-			t.Fatalf("%s still has %s reserved", c, r)
+			var st []string
+			for _, id := range w.transfers {
+				if s := w.status(id); s.SenderID == c {
+					st = append(st, fmt.Sprintf("%s:%s(funded %v refunded %v)", id[:8], s.Status, s.Funded, s.Refunded))
+				}
+			}
+			t.Fatalf("%s still has %s reserved; transfers %v", c, r, st)
 		}
 		// Refunds restore the sender exactly: what is left, net of credit
 		// still owed, is the funding minus completed transfers.
