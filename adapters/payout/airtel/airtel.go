@@ -143,7 +143,7 @@ func New(cfg Config) (*Adapter, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: cfg.Timeout}
+		client = partnerkit.NewHTTPClient(cfg.Timeout)
 	}
 	a := &Adapter{cfg: cfg, client: client, recs: partnerkit.NewRecords(), log: cfg.Logger.With(slog.String("partner", string(payout.Airtel)))}
 	a.tokens = partnerkit.NewTokenCache(a.fetchToken, cfg.Now, cfg.TokenMargin)

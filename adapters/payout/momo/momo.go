@@ -128,7 +128,7 @@ func New(cfg Config) (*Adapter, error) {
 	cfg.CallbackURL = strings.TrimRight(cfg.CallbackURL, "/")
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: cfg.Timeout}
+		client = partnerkit.NewHTTPClient(cfg.Timeout)
 	}
 	a := &Adapter{cfg: cfg, client: client, recs: partnerkit.NewRecords(), log: cfg.Logger.With(slog.String("partner", string(payout.MoMo)))}
 	a.tokens = partnerkit.NewTokenCache(a.fetchToken, cfg.Now, cfg.TokenMargin)

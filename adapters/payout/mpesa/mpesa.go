@@ -161,7 +161,7 @@ func New(cfg Config) (*Adapter, error) {
 	cfg.CallbackURL = strings.TrimRight(cfg.CallbackURL, "/")
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: cfg.Timeout}
+		client = partnerkit.NewHTTPClient(cfg.Timeout)
 	}
 	a := &Adapter{cfg: cfg, client: client, credential: cred, recs: partnerkit.NewRecords(),
 		log: cfg.Logger.With(slog.String("partner", string(payout.MPesa))), queries: map[string]string{}}

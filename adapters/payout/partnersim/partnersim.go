@@ -156,7 +156,9 @@ func (c *Config) defaults() {
 		c.TokenTTL = d.TokenTTL
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: tr}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -364,3 +364,11 @@ func Rejected(partner, reason string) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// NewHTTPClient returns a client with timeout whose transport keeps enough
+// idle connections per partner host for concurrent payouts.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &http.Client{Timeout: timeout, Transport: tr}
+}
