@@ -347,7 +347,9 @@ func (s *Store) isClosed() bool {
 // breaksConnection reports whether err says the client lost its node: the
 // client starts a new discovery after these, which is where it can block.
 func breaksConnection(err error) bool {
-	if errors.Is(err, errConnectionLost) {
+	// A request sent on a connection that just broke fails with io.EOF
+	// (the client does not fetch the stream's status then).
+	if errors.Is(err, errConnectionLost) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var e *esdb.Error
@@ -442,10 +444,13 @@ func recv(rs *esdb.ReadStream) (*esdb.RecordedEvent, error) {
 		return nil, err
 	}
 	if ev.Event == nil {
-		return nil, io.ErrUnexpectedEOF
+		return nil, errNoEvent
 	}
 	return ev.Event, nil
 }
+
+// errNoEvent reports a read message without an event.
+var errNoEvent = errors.New("read returned a message without an event")
 
 // pumped is one result of a read.
 type pumped struct {

@@ -244,3 +244,57 @@ func TestSubscribeFromEnd(t *testing.T) {
 	first := appendN(t, empty, "acct-1", 1)
 	checkDelivery(t, []eventstore.RecordedEvent{next(t, sub2)}, first)
 }
+
+// TestConcurrentCallsDuringOutage runs appends, reads and a subscription at
+// once while the server is down. The client can block a call for good when
+// several calls meet a failed discovery; every caller must still return,
+// with ErrUnavailable, and the store must work once the server is back.
+func TestConcurrentCallsDuringOutage(t *testing.T) {
+	srv := startServer(t)
+	s := openStore(t, srv)
+	appendN(t, s, "acct-1", 1)
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // hang guard
+	defer cancel()
+	const callers = 12
+	errs := make(chan error, callers)
+	for i := range callers {
+		go func() {
+			switch i % 3 {
+			case 0:
+				_, err := s.Append(ctx, "acct-2", eventstore.Any(), event("acct.credited.v1", i))
+				errs <- err
+			case 1:
+				var err error
+				for _, e := range s.ReadStream(ctx, "acct-1", eventstore.ReadStreamOptions{}) {
+					err = e
+					break
+				}
+				errs <- err
+			default:
+				var err error
+				for _, e := range s.ReadAll(ctx, eventstore.ReadAllOptions{}) {
+					err = e
+					break
+				}
+				errs <- err
+			}
+		}()
+	}
+	for range callers {
+		if err := <-errs; !errors.Is(err, eventstore.ErrUnavailable) {
+			t.Errorf("call during the outage: error = %v, want ErrUnavailable", err)
+		}
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	ids := appendN(t, s, "acct-3", 1)
+	for e, err := range s.ReadStream(t.Context(), "acct-3", eventstore.ReadStreamOptions{}) {
+		if err != nil || e.ID != ids[0] {
+			t.Errorf("ReadStream after the outage = %v, %v", e.ID, err)
+		}
+	}
+}
