@@ -45,6 +45,8 @@ var (
 	// non-positive amount, an amount in the wrong currency, or an amount with
 	// a fraction of a minor unit.
 	ErrInvalidRequest = errors.New("fxrates: invalid request")
+	// ErrInvalidQuote means a quote's figures are inconsistent (Quote.Check).
+	ErrInvalidQuote = errors.New("fxrates: inconsistent quote")
 	// ErrNotModified is returned by a Source whose document has not changed
 	// since its previous successful fetch.
 	ErrNotModified = errors.New("fxrates: not modified")

@@ -57,6 +57,9 @@ var fastPathQuotes, totalQuotes int
 // checkQuote asserts the invariants every quote satisfies and that the
 // integer fast path agrees with exact decimal arithmetic.
 func checkQuote(t *rapid.T, s propSetup, q Quote) {
+	if err := q.Check(); err != nil {
+		t.Fatalf("Check(priced quote) = %v", err)
+	}
 	cr := q.CustomerRate
 	exact := q.Send.Value.Mul(cr)
 	if q.Receive.Value.GreaterThan(exact) {

@@ -72,6 +72,80 @@ type Quote struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// QuoteRequest asks for a quote: Amount is the send amount of a FixedSend
+// quote (in Send) or the receive amount of a FixedReceive quote (in
+// Receive).
+type QuoteRequest struct {
+	Kind    QuoteKind      `json:"kind"`
+	Send    money.Currency `json:"send"`
+	Receive money.Currency `json:"receive"`
+	Amount  money.Amount   `json:"amount"`
+}
+
+// Quote prices a request at instant now with QuoteFixedSend or
+// QuoteFixedReceive. Besides their errors it returns ErrInvalidRequest for
+// an unknown kind or an amount in a currency the kind does not expect.
+func (p *Pricer) Quote(req QuoteRequest, now time.Time) (Quote, error) {
+	switch req.Kind {
+	case FixedSend:
+		if req.Amount.Currency != req.Send {
+			return Quote{}, fmt.Errorf("%w: fixed-send amount %s is not in %s: %w", ErrInvalidRequest, req.Amount, req.Send, money.ErrCurrencyMismatch)
+		}
+		return p.QuoteFixedSend(req.Amount, req.Receive, now)
+	case FixedReceive:
+		if req.Amount.Currency != req.Receive {
+			return Quote{}, fmt.Errorf("%w: fixed-receive amount %s is not in %s: %w", ErrInvalidRequest, req.Amount, req.Receive, money.ErrCurrencyMismatch)
+		}
+		return p.QuoteFixedReceive(req.Send, req.Amount, now)
+	}
+	return Quote{}, fmt.Errorf("%w: quote kind %q (want %q or %q)", ErrInvalidRequest, string(req.Kind), FixedSend, FixedReceive)
+}
+
+// Check verifies a quote's internal consistency, for quotes read back from
+// events or received from elsewhere: known kind, pair and currencies that
+// match it, positive send and receive amounts in whole minor units, fees
+// and total that add up, a customer rate no higher than the mid rate,
+// Receive ≤ Send × CustomerRate (and, for a fixed-send quote, less than one
+// minor unit below it), and an expiry after the quote instant. It returns an
+// error wrapping ErrInvalidQuote naming the first broken rule.
+func (q Quote) Check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidQuote, fmt.Sprintf(format, args...))
+	}
+	s, r := q.Pair.Base, q.Pair.Quote
+	switch {
+	case q.Kind != FixedSend && q.Kind != FixedReceive:
+		return bad("kind %q", string(q.Kind))
+	case q.Pair.Validate() != nil:
+		return bad("pair %q/%q", string(s), string(r))
+	case q.Send.Currency != s || q.TotalCharged.Currency != s || q.Fees.Fixed.Currency != s ||
+		q.Fees.PercentAmount.Currency != s || q.Fees.Total.Currency != s:
+		return bad("send-side amounts must be in %s", s)
+	case q.Receive.Currency != r || q.MarginAmount.Currency != r:
+		return bad("receive-side amounts must be in %s", r)
+	case !q.Send.IsPositive() || !q.Receive.IsPositive():
+		return bad("send %s and receive %s must be positive", q.Send, q.Receive)
+	case !q.Send.IsMinorPrecision() || !q.Receive.IsMinorPrecision() || !q.Fees.Total.IsMinorPrecision():
+		return bad("amounts must be whole minor units")
+	case !q.MidRate.Mid.IsPositive() || !q.CustomerRate.IsPositive() || q.CustomerRate.GreaterThan(q.MidRate.Mid):
+		return bad("customer rate %s must be positive and at most the mid rate %s", q.CustomerRate, q.MidRate.Mid)
+	case !q.Fees.Fixed.Value.Add(q.Fees.PercentAmount.Value).Equal(q.Fees.Total.Value):
+		return bad("fees %s + %s != %s", q.Fees.Fixed, q.Fees.PercentAmount, q.Fees.Total)
+	case !q.Send.Value.Add(q.Fees.Total.Value).Equal(q.TotalCharged.Value):
+		return bad("send %s + fees %s != total charged %s", q.Send, q.Fees.Total, q.TotalCharged)
+	case !q.ExpiresAt.After(q.QuotedAt):
+		return bad("expires at %s, not after %s", q.ExpiresAt, q.QuotedAt)
+	}
+	atRate := q.Send.Value.Mul(q.CustomerRate)
+	if q.Receive.Value.GreaterThan(atRate) {
+		return bad("receive %s exceeds send %s × customer rate %s", q.Receive, q.Send, q.CustomerRate)
+	}
+	if q.Kind == FixedSend && !atRate.RoundDown(r.MinorUnits()).Equal(q.Receive.Value) {
+		return bad("fixed-send receive %s is not send × customer rate rounded down", q.Receive)
+	}
+	return nil
+}
+
 // Expired reports whether the quote is no longer valid at now (now is at or
 // after ExpiresAt).
 func (q Quote) Expired(now time.Time) bool { return !now.Before(q.ExpiresAt) }
@@ -344,10 +418,14 @@ func (c *corridor) exactRest(pr *pricedRate, f *figures) {
 
 func (c *corridor) quote(kind QuoteKind, pr *pricedRate, f *figures, now time.Time) Quote {
 	send := c.cfg.Send
+	mid := pr.rate
+	if len(mid.Via) > 0 {
+		mid.Via = slices.Clone(mid.Via) // the cached rate stays private
+	}
 	return Quote{
 		Kind:         kind,
 		Pair:         c.pair,
-		MidRate:      pr.rate,
+		MidRate:      mid,
 		CustomerRate: pr.customer,
 		MarginBps:    c.cfg.MarginBps,
 		MarginAmount: money.Amount{Value: f.margin, Currency: c.cfg.Receive},

@@ -303,3 +303,58 @@ func TestPricingConfigValidation(t *testing.T) {
 		t.Errorf("NewPricer(nil book) = %v", err)
 	}
 }
+
+func TestQuoteRequest(t *testing.T) {
+	p := newPricer(t, pinnedBook(t))
+	q, err := p.Quote(QuoteRequest{Kind: FixedReceive, Send: "USD", Receive: "KES", Amount: money.MustParse("10000", "KES")}, pinnedAt)
+	if err != nil || q.Send.String() != "78.40 USD" || q.Kind != FixedReceive {
+		t.Errorf("Quote(fixed receive) = %v, %v", q.Send, err)
+	}
+	q, err = p.Quote(QuoteRequest{Kind: FixedSend, Send: "USD", Receive: "KES", Amount: money.MustParse("100", "USD")}, pinnedAt)
+	if err != nil || q.Receive.String() != "12755.75 KES" {
+		t.Errorf("Quote(fixed send) = %v, %v", q.Receive, err)
+	}
+	bad := []QuoteRequest{
+		{Kind: "fixed_fee", Send: "USD", Receive: "KES", Amount: money.MustParse("100", "USD")},
+		{Kind: FixedSend, Send: "USD", Receive: "KES", Amount: money.MustParse("100", "KES")},
+		{Kind: FixedReceive, Send: "USD", Receive: "KES", Amount: money.MustParse("100", "USD")},
+	}
+	for _, req := range bad {
+		if _, err := p.Quote(req, pinnedAt); !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("Quote(%+v) = %v, want ErrInvalidRequest", req, err)
+		}
+	}
+}
+
+func TestQuoteCheck(t *testing.T) {
+	p := newPricer(t, pinnedBook(t))
+	good, err := p.QuoteFixedSend(money.MustParse("100", "USD"), "KES", pinnedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Check(); err != nil {
+		t.Fatalf("Check(priced quote) = %v", err)
+	}
+	tests := []struct {
+		name string
+		mod  func(*Quote)
+	}{
+		{"unknown kind", func(q *Quote) { q.Kind = "best_effort" }},
+		{"receive raised by a cent", func(q *Quote) { q.Receive = money.MustParse("12755.76", "KES") }},
+		{"receive lowered by a cent", func(q *Quote) { q.Receive = money.MustParse("12755.74", "KES") }},
+		{"customer rate above mid", func(q *Quote) { q.CustomerRate = dec("130") }},
+		{"fees do not add up", func(q *Quote) { q.Fees.Total = money.MustParse("3.00", "USD") }},
+		{"total does not add up", func(q *Quote) { q.TotalCharged = money.MustParse("103.00", "USD") }},
+		{"receive in the wrong currency", func(q *Quote) { q.Receive = money.MustParse("12755.75", "UGX") }},
+		{"fraction of a cent", func(q *Quote) { q.Send = money.MustParse("100.001", "USD") }},
+		{"zero send", func(q *Quote) { q.Send = money.MustParse("0", "USD") }},
+		{"expired at birth", func(q *Quote) { q.ExpiresAt = q.QuotedAt }},
+	}
+	for _, tt := range tests {
+		q := good
+		tt.mod(&q)
+		if err := q.Check(); !errors.Is(err, ErrInvalidQuote) {
+			t.Errorf("Check(%s) = %v, want ErrInvalidQuote", tt.name, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package fxsource
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -262,5 +263,43 @@ func TestFileSource(t *testing.T) {
 	}
 	if _, err := NewFileSource("Pinned", path, fxrates.ParseStatic, fxrates.ParseOptions{}); !errors.Is(err, fxrates.ErrInvalidConfig) {
 		t.Errorf("NewFileSource(bad name) = %v", err)
+	}
+}
+
+func TestFollow(t *testing.T) {
+	store := memory.New()
+	p := NewPublisher(store)
+	snaps := ecbSnapshots(t)
+	if _, err := p.Publish(t.Context(), snaps[:10]); err != nil {
+		t.Fatal(err)
+	}
+	book, _ := fxrates.NewRateBook(fxrates.BookConfig{})
+	positions := make(chan eventstore.Position, 64)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- Follow(ctx, store, book, eventstore.Start, func(pos eventstore.Position) { positions <- pos })
+	}()
+	for range 10 {
+		<-positions
+	}
+	// Live: events another writer appends reach the book.
+	if _, err := NewPublisher(store).Publish(t.Context(), snaps); err != nil {
+		t.Fatal(err)
+	}
+	var last eventstore.Position
+	for range 18 {
+		last = <-positions
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Follow after cancel = %v, want context.Canceled", err)
+	}
+	if book.Len() != 28 || last.Commit != 28 {
+		t.Errorf("followed book has %d snapshots, last position %s; want 28 at 28", book.Len(), last)
+	}
+	r, err := book.Latest(fxrates.MustPair("EUR", "USD"), time.Date(2020, 1, 28, 16, 0, 0, 0, time.UTC))
+	if err != nil || !r.Mid.Equal(decimalOf("1.1005")) {
+		t.Errorf("followed book EUR/USD = %v, %v", r, err)
 	}
 }

@@ -91,3 +91,39 @@ func Replay(ctx context.Context, store eventstore.Store, book *fxrates.RateBook,
 	}
 	return n, nil
 }
+
+// Follow keeps book up to date with the rate streams: it subscribes to the
+// global log after position after (eventstore.Start for everything), adds
+// every recorded snapshot to book as it is appended, by this process or any
+// other, and calls applied, if not nil, with each rate event's position (a
+// checkpoint to resume from). It runs until ctx ends and returns the
+// context's error, or the errors of Decode, the book's or the store's
+// errors.
+func Follow(ctx context.Context, store eventstore.Store, book *fxrates.RateBook, after eventstore.Position, applied func(eventstore.Position)) error {
+	sub, err := store.SubscribeAll(ctx, eventstore.SubscribeOptions{After: after, Filter: eventstore.StreamPrefix(fxrates.StreamPrefix)})
+	if err != nil {
+		return fmt.Errorf("fxsource: follow: %w", err)
+	}
+	defer sub.Close()
+	for {
+		e, err := sub.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("fxsource: follow: %w", err)
+		}
+		s, ok, err := Decode(e)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := book.Add(s); err != nil {
+				return fmt.Errorf("fxsource: follow: %w", err)
+			}
+		}
+		if applied != nil {
+			applied(e.Position)
+		}
+	}
+}
