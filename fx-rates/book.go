@@ -1,6 +1,8 @@
 package fxrates
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,23 +20,65 @@ const DefaultMaxAge = 96 * time.Hour
 // MaxPivots bounds the number of pivot currencies a book searches.
 const MaxPivots = 4
 
-// BookConfig configures a RateBook.
+// BookConfig configures a RateBook. In JSON, durations are Go duration
+// strings:
+//
+//	{"pivots":["EUR","USD"],"sources":["pinned","ecb","oxr"],
+//	 "max_age":{"oxr":"2h","pinned":"720h"},"default_max_age":"96h"}
 type BookConfig struct {
 	// Pivots are the currencies cross rates may go through, in order of
 	// preference; the default is EUR then USD. A path uses at most two
 	// pivots (GBP→EUR→USD→KES when one source quotes GBP and USD against
 	// EUR and another quotes KES against USD).
-	Pivots []money.Currency `json:"pivots"`
+	Pivots []money.Currency
 	// Sources lists source names in order of preference: when two sources
 	// quote the same pair, the earlier fresh one wins. Sources not listed
 	// come after, in name order.
-	Sources []string `json:"sources"`
+	Sources []string
 	// MaxAge is the maximum age of each source's rates; a rate older than
 	// that at the lookup instant is stale.
-	MaxAge map[string]time.Duration `json:"max_age"`
+	MaxAge map[string]time.Duration
 	// DefaultMaxAge applies to sources without a MaxAge entry; zero means
 	// the package's DefaultMaxAge.
-	DefaultMaxAge time.Duration `json:"default_max_age"`
+	DefaultMaxAge time.Duration
+}
+
+type bookConfigJSON struct {
+	Pivots        []money.Currency    `json:"pivots,omitempty"`
+	Sources       []string            `json:"sources,omitempty"`
+	MaxAge        map[string]Duration `json:"max_age,omitempty"`
+	DefaultMaxAge Duration            `json:"default_max_age,omitzero"`
+}
+
+// MarshalJSON encodes the configuration with duration strings.
+func (c BookConfig) MarshalJSON() ([]byte, error) {
+	j := bookConfigJSON{Pivots: c.Pivots, Sources: c.Sources, DefaultMaxAge: Duration(c.DefaultMaxAge)}
+	if len(c.MaxAge) > 0 {
+		j.MaxAge = make(map[string]Duration, len(c.MaxAge))
+		for s, d := range c.MaxAge {
+			j.MaxAge[s] = Duration(d)
+		}
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON decodes the configuration, refusing unknown fields; the
+// values are checked by NewRateBook. Errors wrap ErrInvalidConfig.
+func (c *BookConfig) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var j bookConfigJSON
+	if err := dec.Decode(&j); err != nil {
+		return fmt.Errorf("%w: book config: %w", ErrInvalidConfig, err)
+	}
+	*c = BookConfig{Pivots: j.Pivots, Sources: j.Sources, DefaultMaxAge: time.Duration(j.DefaultMaxAge)}
+	if len(j.MaxAge) > 0 {
+		c.MaxAge = make(map[string]time.Duration, len(j.MaxAge))
+		for s, d := range j.MaxAge {
+			c.MaxAge[s] = time.Duration(d)
+		}
+	}
+	return nil
 }
 
 // RateBook keeps every snapshot it is given and answers rate lookups at any

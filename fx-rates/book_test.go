@@ -1,6 +1,7 @@
 package fxrates
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -345,5 +346,30 @@ func TestPair(t *testing.T) {
 	}
 	if inv := MustPair("GBP", "KES").Inverse(); inv != (Pair{"KES", "GBP"}) {
 		t.Errorf("Inverse = %v", inv)
+	}
+}
+
+func TestBookConfigJSON(t *testing.T) {
+	var cfg BookConfig
+	err := json.Unmarshal([]byte(`{"pivots":["USD","EUR"],"sources":["pinned","oxr"],"max_age":{"oxr":"2h","pinned":"720h"},"default_max_age":"26h"}`), &cfg)
+	if err != nil {
+		t.Fatalf("unmarshal BookConfig: %v", err)
+	}
+	b, err := NewRateBook(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.MaxAge("oxr") != 2*time.Hour || b.MaxAge("pinned") != 720*time.Hour || b.MaxAge("ecb") != 26*time.Hour || cfg.Pivots[0] != "USD" {
+		t.Errorf("decoded config = %+v", cfg)
+	}
+	out, err := json.Marshal(cfg)
+	if err != nil || string(out) != `{"pivots":["USD","EUR"],"sources":["pinned","oxr"],"max_age":{"oxr":"2h0m0s","pinned":"720h0m0s"},"default_max_age":"26h0m0s"}` {
+		t.Errorf("marshal BookConfig = %s, %v", out, err)
+	}
+	for _, bad := range []string{`{"pivots":["XYZ"]}`, `{"max_age":{"oxr":"soon"}}`, `{"max_age":{"oxr":7200}}`, `{"pivot":["EUR"]}`} {
+		var c BookConfig
+		if err := json.Unmarshal([]byte(bad), &c); err == nil {
+			t.Errorf("unmarshal BookConfig(%s) succeeded", bad)
+		}
 	}
 }

@@ -64,6 +64,8 @@ type StaleRateError struct {
 // Age is how old the rate was at the lookup instant.
 func (e *StaleRateError) Age() time.Duration { return e.At.Sub(e.AsOf) }
 
+// Error names the pair, the source, the rate's as-of, its age and the
+// maximum age.
 func (e *StaleRateError) Error() string {
 	return fmt.Sprintf("fxrates: stale rate: %s from %q as of %s is %s old at %s (max age %s)",
 		e.Pair, e.Source, e.AsOf.UTC().Format(time.RFC3339), e.Age().Round(time.Second),
@@ -80,6 +82,7 @@ type AmountOutOfRangeError struct {
 	Min, Max money.Amount
 }
 
+// Error names the amount, the corridor and its limits.
 func (e *AmountOutOfRangeError) Error() string {
 	return fmt.Sprintf("fxrates: amount out of range: send amount %s for corridor %s must be between %s and %s",
 		e.Amount, e.Corridor, e.Min, e.Max)

@@ -15,7 +15,9 @@ const DerivedRateDigits = 12
 // Limits on published rates: a rate must be representable with at most
 // RateMaxScale decimal places and RateMaxIntegerDigits integer digits.
 const (
-	RateMaxScale         = 18
+	// RateMaxScale is the most decimal places a published rate may have.
+	RateMaxScale = 18
+	// RateMaxIntegerDigits is the most integer digits a published rate may have.
 	RateMaxIntegerDigits = 18
 )
 

@@ -36,6 +36,7 @@ type StatusError struct {
 	Retryable bool
 }
 
+// Error names the source, the URL and the status.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("fxsource: %s: GET %s: HTTP %d %s", e.Source, e.URL, e.Code, http.StatusText(e.Code))
 }
