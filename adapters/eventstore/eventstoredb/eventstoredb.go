@@ -55,9 +55,14 @@ import (
 
 // Defaults for Config's zero fields.
 const (
-	DefaultReadPageSize      = 512
-	DefaultMinBackoff        = 50 * time.Millisecond
-	DefaultMaxBackoff        = 2 * time.Second
+	// DefaultReadPageSize is how many events ReadAll asks for per request.
+	DefaultReadPageSize = 512
+	// DefaultMinBackoff is the first wait before re-subscribing.
+	DefaultMinBackoff = 50 * time.Millisecond
+	// DefaultMaxBackoff caps the wait between re-subscription attempts.
+	DefaultMaxBackoff = 2 * time.Second
+	// DefaultResubscribeWindow is how long a dropped subscription retries
+	// before Next reports ErrUnavailable.
 	DefaultResubscribeWindow = 30 * time.Second
 )
 

@@ -51,7 +51,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 				fail(err)
 				return
 			}
-			rerr, stopped := s.streamOnce(ctx, c, stream, &ro, &count, yield)
+			stopped, rerr := s.streamOnce(ctx, c, stream, &ro, &count, yield)
 			if stopped || rerr == nil {
 				return
 			}
@@ -68,10 +68,10 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 }
 
 // streamOnce runs one stream read on c, moving ro.From and count past what
-// it yields. It returns the read's error (nil at the end) and whether the
-// reader stopped early.
+// it yields. It returns whether the reader stopped early and the read's
+// error (nil at the end).
 func (s *Store) streamOnce(ctx context.Context, c *conn, stream string, ro *esdb.ReadStreamOptions, count *uint64,
-	yield func(eventstore.RecordedEvent, error) bool) (error, bool) {
+	yield func(eventstore.RecordedEvent, error) bool) (bool, error) {
 	from, n := *ro, *count
 	next, stop := s.openRead(ctx, c, func(ctx context.Context) (*esdb.ReadStream, error) {
 		return c.client.ReadStream(ctx, stream, from, n)
@@ -80,10 +80,10 @@ func (s *Store) streamOnce(ctx context.Context, c *conn, stream string, ro *esdb
 	for {
 		ev, err := next()
 		if errors.Is(err, io.EOF) {
-			return nil, false
+			return false, nil
 		}
 		if err != nil {
-			return err, false
+			return false, err
 		}
 		if ro.Direction == esdb.Backwards {
 			if ev.EventNumber == 0 {
@@ -100,10 +100,10 @@ func (s *Store) streamOnce(ctx context.Context, c *conn, stream string, ro *esdb
 			continue
 		}
 		if !yield(toRecorded(ev), nil) {
-			return nil, true
+			return true, nil
 		}
 		if *count == 0 {
-			return nil, true
+			return true, nil
 		}
 	}
 }
