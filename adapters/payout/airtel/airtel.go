@@ -145,7 +145,7 @@ func New(cfg Config) (*Adapter, error) {
 	if client == nil {
 		client = partnerkit.NewHTTPClient(cfg.Timeout)
 	}
-	a := &Adapter{cfg: cfg, client: client, recs: partnerkit.NewRecords(), log: cfg.Logger.With(slog.String("partner", string(payout.Airtel)))}
+	a := &Adapter{cfg: cfg, client: client, recs: partnerkit.NewRecordsWithClock(cfg.Now), log: cfg.Logger.With(slog.String("partner", string(payout.Airtel)))}
 	a.tokens = partnerkit.NewTokenCache(a.fetchToken, cfg.Now, cfg.TokenMargin)
 	return a, nil
 }

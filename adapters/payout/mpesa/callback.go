@@ -261,8 +261,9 @@ var notFoundCodes = map[string]bool{"R000002": true, "R000001": true}
 
 func (a *Adapter) onStatusResult(ctx context.Context, cr callbackResult, sink payout.ResultSink) error {
 	a.mu.Lock()
-	ref, ok := a.queries[cr.OriginatorConversationID]
+	q, ok := a.queries[cr.OriginatorConversationID]
 	a.mu.Unlock()
+	ref := q.ref
 	if !ok {
 		return reject("unknown_reference", http.StatusNotFound, "status query "+cr.OriginatorConversationID)
 	}
@@ -312,9 +313,10 @@ func (a *Adapter) onStatusResult(ctx context.Context, cr callbackResult, sink pa
 
 func (a *Adapter) onStatusTimeout(ctx context.Context, cr callbackResult, _ payout.ResultSink) error {
 	a.mu.Lock()
-	ref, ok := a.queries[cr.OriginatorConversationID]
+	q, ok := a.queries[cr.OriginatorConversationID]
 	delete(a.queries, cr.OriginatorConversationID)
 	a.mu.Unlock()
+	ref := q.ref
 	if !ok {
 		return reject("unknown_reference", http.StatusNotFound, "status query "+cr.OriginatorConversationID)
 	}

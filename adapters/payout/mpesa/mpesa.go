@@ -113,7 +113,7 @@ type Adapter struct {
 	log        *slog.Logger
 
 	mu      sync.Mutex
-	queries map[string]string // status query OriginatorConversationID -> reference
+	queries map[string]pendingQuery // by the query's OriginatorConversationID
 	seq     int
 }
 
@@ -163,8 +163,8 @@ func New(cfg Config) (*Adapter, error) {
 	if client == nil {
 		client = partnerkit.NewHTTPClient(cfg.Timeout)
 	}
-	a := &Adapter{cfg: cfg, client: client, credential: cred, recs: partnerkit.NewRecords(),
-		log: cfg.Logger.With(slog.String("partner", string(payout.MPesa))), queries: map[string]string{}}
+	a := &Adapter{cfg: cfg, client: client, credential: cred, recs: partnerkit.NewRecordsWithClock(cfg.Now),
+		log: cfg.Logger.With(slog.String("partner", string(payout.MPesa))), queries: map[string]pendingQuery{}}
 	a.tokens = partnerkit.NewTokenCache(a.fetchToken, cfg.Now, cfg.TokenMargin)
 	return a, nil
 }
@@ -381,6 +381,14 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 	}
 }
 
+// queryRetention is how long an unanswered status query is remembered.
+const queryRetention = time.Hour
+
+type pendingQuery struct {
+	ref string
+	at  time.Time
+}
+
 type statusQuery struct {
 	Initiator                string      `json:"Initiator"`
 	SecurityCredential       string      `json:"SecurityCredential"`
@@ -402,7 +410,15 @@ func (a *Adapter) query(ctx context.Context, ref string) error {
 	a.mu.Lock()
 	a.seq++
 	qid := fmt.Sprintf("%s-q%d", truncate(ref, 80), a.seq)
-	a.queries[qid] = ref
+	now := a.cfg.Now()
+	if a.seq%256 == 0 {
+		for id, q := range a.queries {
+			if now.Sub(q.at) > queryRetention {
+				delete(a.queries, id)
+			}
+		}
+	}
+	a.queries[qid] = pendingQuery{ref: ref, at: now}
 	a.mu.Unlock()
 	receipt := ""
 	if rec, ok := a.recs.Get(ref); ok && rec.Result.State.Final() {

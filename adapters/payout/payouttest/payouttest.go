@@ -139,7 +139,7 @@ func NewEnv(t *testing.T, h Harness, cfg partnersim.Config) *Env {
 		cbSrv.Close()
 		simSrv.Close()
 	})
-	o := simwire.Options{SimURL: simSrv.URL, CallbackURL: cbSrv.URL, StatusWait: 500 * time.Millisecond, Timeout: 5 * time.Second}
+	o := simwire.Options{SimURL: simSrv.URL, CallbackURL: cbSrv.URL, StatusWait: 3 * time.Second, Timeout: 5 * time.Second}
 	ad := h.New(t, sim, o)
 	sink := NewSink()
 	if ad.Callbacks != nil {
@@ -438,8 +438,8 @@ func Run(t *testing.T, h Harness) {
 		}
 		noFailure(t, "Submit answered 500", r)
 		e.Sim.SetFaults(partnersim.Faults{})
-		if _, err := e.Port.Status(ctx, req.Reference); !errors.Is(err, payout.ErrNotFound) {
-			t.Fatalf("Status after unprocessed 500 error = %v, want ErrNotFound", err)
+		if r, err := e.statusSettled(ctx, req.Reference); !errors.Is(err, payout.ErrNotFound) {
+			t.Fatalf("Status after unprocessed 500 = %+v, %v; want ErrNotFound", r, err)
 		}
 		res := e.Resolve(t, req)
 		if res.State != payout.StateSucceeded {
@@ -499,11 +499,26 @@ func Run(t *testing.T, h Harness) {
 
 	t.Run("StatusOfUnknownReference", func(t *testing.T) {
 		e := NewEnv(t, h, SimConfig(t))
-		r, err := e.Port.Status(ctx, "never-sent-"+e.Request("0").Reference)
+		r, err := e.statusSettled(ctx, "never-sent-"+e.Request("0").Reference)
 		if !errors.Is(err, payout.ErrNotFound) {
 			t.Fatalf("Status(never sent) = %+v, %v; want ErrNotFound", r, err)
 		}
 	})
+}
+
+// statusSettled calls Status until it answers something other than an
+// unresolved state without error (an asynchronous status answer may be slow
+// on a loaded machine), at most 20 times.
+func (e *Env) statusSettled(ctx context.Context, ref string) (payout.Result, error) {
+	var r payout.Result
+	var err error
+	for i := 0; i < 20; i++ {
+		r, err = e.Port.Status(ctx, ref)
+		if err != nil || r.State.Final() {
+			return r, err
+		}
+	}
+	return r, err
 }
 
 func otherProvider(p payout.Provider) payout.Provider {
@@ -522,7 +537,7 @@ func partnerRef(p payout.Provider, ref string) string {
 }
 
 func waitFor(cond func() bool) bool {
-	for i := 0; i < 1000; i++ {
+	for i := 0; i < 5000; i++ {
 		if cond() {
 			return true
 		}

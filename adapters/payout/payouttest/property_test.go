@@ -188,7 +188,7 @@ func TestPropertyEveryPayoutEndsFinalAndNobodyIsPaidTwice(t *testing.T) {
 // without calling the partner, and once the partner is back a probe closes it
 // and the payout completes exactly once.
 func TestPartnerDownOpensBreakerThenRecovers(t *testing.T) {
-	w := newWorld(t, payouttest.SimConfig(t), router.BreakerConfig{FailureThreshold: 3, CoolDown: 20 * time.Millisecond})
+	w := newWorld(t, payouttest.SimConfig(t), router.BreakerConfig{FailureThreshold: 3, CoolDown: 200 * time.Millisecond})
 	ctx := context.Background()
 	w.sim.SetDown(payout.MPesa, true)
 	req := payout.Request{Reference: "down-1", TransferID: "tr-down-1", Provider: payout.MPesa, MSISDN: "254708374149",

@@ -226,24 +226,68 @@ type Record struct {
 type entry struct {
 	rec     Record
 	changed chan struct{}
+	touched time.Time
 }
 
+// Retention is how long Records keeps a payout whose final outcome was
+// delivered (or that was never sent) after its last change.
+const Retention = 24 * time.Hour
+
 // Records is a concurrency-safe in-memory store of sent payouts with waiters.
+// Payouts final and delivered (or never sent) for longer than Retention are
+// dropped, so a very late duplicate callback is then refused as unknown.
 type Records struct {
-	mu sync.Mutex
-	m  map[string]*entry
+	mu      sync.Mutex
+	m       map[string]*entry
+	now     func() time.Time
+	inserts int
 }
 
 // NewRecords returns an empty store.
-func NewRecords() *Records { return &Records{m: map[string]*entry{}} }
+func NewRecords() *Records { return &Records{m: map[string]*entry{}, now: time.Now} }
+
+// NewRecordsWithClock returns an empty store using now for retention.
+func NewRecordsWithClock(now func() time.Time) *Records {
+	return &Records{m: map[string]*entry{}, now: now}
+}
 
 func (s *Records) get(ref string) *entry {
 	e, ok := s.m[ref]
 	if !ok {
 		e = &entry{rec: Record{Reference: ref, Result: payout.Result{Reference: ref, State: payout.StateUnknown}}, changed: make(chan struct{})}
 		s.m[ref] = e
+		s.inserts++
+		if s.inserts%1024 == 0 {
+			s.prune()
+		}
 	}
+	e.touched = s.now()
 	return e
+}
+
+// prune drops settled entries older than Retention; caller holds s.mu.
+func (s *Records) prune() {
+	cutoff := s.now().Add(-Retention)
+	for ref, e := range s.m {
+		settled := (e.rec.Result.State.Final() && e.rec.Delivered) || e.rec.Amount == nil || e.rec.NotFound
+		if settled && e.touched.Before(cutoff) {
+			delete(s.m, ref)
+		}
+	}
+}
+
+// Prune drops payouts settled for longer than Retention.
+func (s *Records) Prune() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune()
+}
+
+// Len returns the number of payouts held.
+func (s *Records) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
 }
 
 func (e *entry) notify() {
