@@ -31,7 +31,8 @@ const postingShift = 5
 // position deleted ("s:"). A query word looks up its own skeleton under
 // "e:" and "d:" (a listed word with one more consonant), its deletions under
 // "e:" (one fewer) and its positional deletions under "s:" (one consonant
-// different). Words that start with a glued article ("alzawahiri") also
+// different) and its skeletons with two neighbouring consonants swapped
+// under "e:". Words that start with a glued article ("alzawahiri") also
 // carry the keys of the word without it; vowel-only words key on their
 // first letter.
 
@@ -83,6 +84,14 @@ func wordKeys(sk, word string, query bool, dst []string) []string {
 			// A one-consonant substitution in a two-consonant skeleton
 			// matches too much to be worth it.
 			dst = append(dst, "e:"+d)
+		}
+	}
+	if query {
+		// Two neighbouring consonants swapped ("leasign").
+		for i := 0; i+1 < len(sk); i++ {
+			if sk[i] != sk[i+1] {
+				dst = append(dst, "e:"+sk[:i]+sk[i+1:i+2]+sk[i:i+1]+sk[i+2:])
+			}
 		}
 	}
 	return dst

@@ -78,13 +78,13 @@ type Entry struct {
 // Version identifies one loaded list.
 type Version struct {
 	// ID is the hex SHA-256 over the three files (see Parse).
-	ID string
+	ID string `json:"id"`
 	// Entries, Aliases and Addresses count what was loaded.
-	Entries   int
-	Aliases   int
-	Addresses int
+	Entries   int `json:"entries"`
+	Aliases   int `json:"aliases"`
+	Addresses int `json:"addresses"`
 	// LoadedAt is the time passed to Parse.
-	LoadedAt time.Time
+	LoadedAt time.Time `json:"loaded_at"`
 }
 
 // String returns a short form for logs: the first 12 hex digits of the ID

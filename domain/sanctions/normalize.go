@@ -36,13 +36,17 @@ var (
 		mawlawi maulawi maulvi molvi mawlana maulana mufti qari imam ustad ustadh sayyid sayed
 		general gen colonel col major maj captain capt lieutenant lt sergeant sgt admiral brigadier
 		commander cmdr engineer eng`)
-	fillers = wordSet(`
+	legalForms = wordSet(`
 		llc ltd limited inc incorporated corp corporation co company cie plc llp lp gmbh ag kg
-		sa sas sarl srl spa bv nv oy ab as asa aps pte pty jsc ojsc cjsc pjsc ooo zao oao pao
-		fze fzco fzc fz sal sae saog saoc wll bhd sdn kk kft doo ad tbk cv
-		the of and for und et y e
+		mbh ohg ug kgaa se sa sas sarl srl spa bv nv oy ab as asa aps pte pty jsc ojsc cjsc pjsc
+		ooo zao oao pao ao tov pat fze fzco fzc fz sal sae saog saoc wll bhd sdn kk kft doo ad
+		eood ood ead sro spol tbk cv sac saic sab sapi ltda lda eirl ca sc scs snc jv gk
+		the of and for und et`)
+	// particles are dropped only before another word: "de la Cruz", "bin
+	// Laden", but the Vietnamese surname "Le".
+	particles = wordSet(`
 		al el ul ar ash at az bin ibn bint ben bent
-		de del della dela der den di da do dos das du la le lo van von ter`)
+		de del della dela der den di da do dos das du la le lo van von ter y e`)
 )
 
 func wordSet(words string) map[string]bool {
@@ -98,6 +102,9 @@ func isApostrophe(r rune) bool {
 // nothing else would remain. It never fails; a name of only punctuation
 // gives no tokens.
 func normalize(name string) []token {
+	// "SURNAME, Given" is read as "Given SURNAME", so that a particle ends
+	// up where it is in speech.
+	name = displayName(name)
 	var (
 		toks  []token
 		cur   []byte
@@ -150,7 +157,13 @@ func normalize(name string) []token {
 		}
 	}
 	flush()
-	kept := dropWords(toks, func(s string) bool { return fillers[s] || honorifics[s] })
+	kept := make([]token, 0, len(toks))
+	for i, t := range toks {
+		if honorifics[t.s] || legalForms[t.s] || particles[t.s] && i < len(toks)-1 {
+			continue
+		}
+		kept = append(kept, t)
+	}
 	if len(kept) == 0 {
 		kept = toks
 	}
@@ -158,16 +171,6 @@ func normalize(name string) []token {
 		kept[i].skel = skeleton(kept[i].s)
 		kept[i].cons = consonants(kept[i].s)
 		kept[i].vowels = vowelClass(kept[i].s)
-	}
-	return kept
-}
-
-func dropWords(toks []token, drop func(string) bool) []token {
-	kept := make([]token, 0, len(toks))
-	for _, t := range toks {
-		if !drop(t.s) {
-			kept = append(kept, t)
-		}
 	}
 	return kept
 }
@@ -257,11 +260,11 @@ func vowelClass(s string) string {
 }
 
 // skeleton reduces a word to a consonant key that survives common
-// transliteration differences: vowels, w and y are dropped, and h where it
-// ends a word or a digraph; similar
-// consonants share a class (c/k/q/g→k, s/z/x→s, d/t→t, b/p→p, f/v→f,
-// j→j), digraphs collapse (ph→f, kh→k, sh→s, ch→s, th→t, dh→t, gh→k) and
-// repeated classes collapse. Non-ASCII words are returned unchanged.
+// transliteration differences: vowels and y are dropped, and h where it
+// ends a word or a digraph; similar consonants share a class (c/k/q/g→k,
+// s/z/x→s, d/t→t, b/p→p, f/v/w→f, j/zh/dj/dzh→j), digraphs collapse
+// (ph→f, kh→k, sh→s, ch→s, th→t, dh→t, gh→k) and repeated classes
+// collapse. Non-ASCII words are returned unchanged.
 func skeleton(s string) string {
 	if !isPlainASCII(s) {
 		return s
@@ -273,8 +276,10 @@ func skeleton(s string) string {
 		c := s[i]
 		var k byte
 		switch c {
-		case 'a', 'e', 'i', 'o', 'u', 'y', 'w':
+		case 'a', 'e', 'i', 'o', 'u', 'y':
 			continue
+		case 'w', 'f', 'v':
+			k = 'f'
 		case 'h':
 			// Part of a digraph, or silent at the end ("abdullah").
 			if i == len(s)-1 || i > 0 && strings.IndexByte("cskptgdzjx", s[i-1]) >= 0 {
@@ -286,17 +291,25 @@ func skeleton(s string) string {
 			if c == 'c' && i+1 < len(s) && s[i+1] == 'h' {
 				k = 's'
 			}
-		case 's', 'z', 'x':
+		case 's', 'x':
 			k = 's'
+		case 'z':
+			k = 's'
+			if i+1 < len(s) && s[i+1] == 'h' {
+				k = 'j' // "zh"
+			}
 		case 'd', 't':
 			k = 't'
+			if c == 'd' && strings.HasPrefix(s[i+1:], "zh") {
+				k, i = 'j', i+1 // "dzh"
+			} else if c == 'd' && i+1 < len(s) && s[i+1] == 'j' {
+				k, i = 'j', i+1 // "dj"
+			}
 		case 'b', 'p':
 			k = 'p'
 			if c == 'p' && i+1 < len(s) && s[i+1] == 'h' {
 				k = 'f'
 			}
-		case 'f', 'v':
-			k = 'f'
 		default:
 			k = c
 		}

@@ -20,9 +20,12 @@ func TestNormalize(t *testing.T) {
 		in   string
 		want []string
 	}{
-		{"AL-ZAWAHIRI, Dr. Ayman", []string{"zawahiri", "ayman"}},
+		{"AL-ZAWAHIRI, Dr. Ayman", []string{"ayman", "zawahiri"}},
 		{"José María PÉREZ", []string{"jose", "maria", "perez"}},
-		{"O'Brien, Seán", []string{"obrien", "sean"}},
+		{"O'Brien, Seán", []string{"sean", "obrien"}},
+		{"Van Le", []string{"le"}},
+		{"LE, Van Thanh", []string{"thanh", "le"}},
+		{"Gaviotas S.A. de C.V.", []string{"gaviotas"}},
 		{"ANGLO-CARIBBEAN CO., LTD.", []string{"anglo", "caribbean"}},
 		{"CORPORACION CIMEX, S.A.", []string{"corporacion", "cimex"}},
 		{"Usama bin Muhammad bin Awad BIN LADIN", []string{"usama", "muhammad", "awad", "ladin"}},

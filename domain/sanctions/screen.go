@@ -74,40 +74,43 @@ const (
 // Hit is one list entry that matched a query, with the reasons.
 type Hit struct {
 	// EntNum, Name, Type and Programs describe the list entry.
-	EntNum   int
-	Name     string
-	Type     EntryType
-	Programs []string
+	EntNum   int       `json:"ent_num"`
+	Name     string    `json:"name"`
+	Type     EntryType `json:"type"`
+	Programs []string  `json:"programs"`
 	// EntryHash is a hex SHA-256 over the entry's content (names, aliases,
 	// dates, programmes, addresses, remarks): it changes when the list
 	// changes what it says about the entry.
-	EntryHash string
+	EntryHash string `json:"entry_hash"`
 	// MatchedName is the name or alias that matched; AliasType is "" for
 	// the primary name, else the alias's type, and AliasNum its number.
-	MatchedName string
-	AliasType   AliasType
-	AliasNum    int
+	MatchedName string    `json:"matched_name"`
+	AliasType   AliasType `json:"alias_type,omitempty"`
+	AliasNum    int       `json:"alias_num,omitempty"`
 	// NameScore is the name similarity alone; Score adds date-of-birth and
-	// country signals. Both are in [0, 1].
-	NameScore float64
-	Score     float64
-	// Reasons explain the score, e.g. "token-set 0.96 (hasan~hassan 0.97,
-	// nasrallah=nasrallah)", "dob matches 1960", "country differs".
-	Reasons []string
+	// country signals. Both are in [0, 1], rounded to three decimals.
+	NameScore float64 `json:"name_score"`
+	Score     float64 `json:"score"`
+	// Reasons explain the score, e.g. "token-set 0.962 (hasan,
+	// nasralah~nasrallah 0.98)", "dob matches 31 Aug 1960", "country
+	// differs (listed LB)".
+	Reasons []string `json:"reasons"`
 }
 
 // Result is the outcome of one screening.
 type Result struct {
 	// ListVersion is the version of the list screened against.
-	ListVersion Version
+	ListVersion Version `json:"list_version"`
 	// Threshold is the hit threshold applied.
-	Threshold float64
-	// BestScore is the highest score among all names scored, hit or not
-	// (0 when the index proposed no candidate).
-	BestScore float64
+	Threshold float64 `json:"threshold"`
+	// BestScore is the highest score among the names scored, hit or not
+	// (0 when none was). Names whose word overlap cannot reach the
+	// threshold are not scored, so a BestScore below the threshold is a
+	// lower bound of the best similarity.
+	BestScore float64 `json:"best_score"`
 	// Hits are the entries scoring at least Threshold, best first (ties by
 	// ent_num), at most Options.MaxHits.
-	Hits []Hit
+	Hits []Hit `json:"hits"`
 }
 
 // Hit reports whether any entry scored at or above the threshold.
@@ -367,6 +370,9 @@ func tokenSim(a, b token) float64 {
 			sim = max(sim, vowelSimShort)
 		}
 	}
+	if sim < skeletonSim && sim >= minTokenSim && len(a.skel) >= 3 && a.skel == b.skel {
+		sim = skeletonSim
+	}
 	if sa, ok := stripArticle(a.s); ok {
 		sim = max(sim, jaroWinkler(sa, b.s))
 	}
@@ -385,6 +391,9 @@ const (
 	// vowelSimShort when they have fewer than three consonants.
 	vowelSim      = 0.90
 	vowelSimShort = 0.86
+	// skeletonSim is the similarity of words of three or more consonants
+	// with the same skeleton ("dzharosh", "jarosh").
+	skeletonSim = 0.86
 	// minTokenSim is the least similarity for two words to be aligned.
 	minTokenSim = 0.75
 	// sureTokenSim is the similarity above which an aligned pair counts in
