@@ -130,14 +130,30 @@ type snapshot[S any] struct {
 
 // Load folds an aggregate's stream into its state. It returns the state, the
 // revision of the last event and whether the stream exists (an absent stream
-// yields agg.Initial() and false). Errors: ErrCorruptStream, or the store's
-// error (ErrUnavailable, ErrClosed, the context's error).
+// yields agg.Initial() and false). When store is a *CachingStore only the
+// events since the cached state are read. Errors: ErrCorruptStream, or the
+// store's error (ErrUnavailable, ErrClosed, the context's error).
 func Load[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate[S, C], id string) (S, uint64, bool, error) {
-	snap, err := catchUp(ctx, store, agg, agg.Stream(id), nil)
+	var zero S
+	stream := agg.Stream(id)
+	cs, ok := store.(*CachingStore)
+	if !ok {
+		snap, err := catchUp(ctx, store, agg, stream, nil)
+		if err != nil {
+			return zero, 0, false, err
+		}
+		return snap.state, snap.revision, snap.exists, nil
+	}
+	slot := cs.slot(stream)
+	slot.mu.Lock()
+	defer slot.mu.Unlock()
+	prev, _ := slot.value.(*snapshot[S])
+	snap, err := catchUp(ctx, store, agg, stream, prev)
 	if err != nil {
-		var zero S
+		slot.value = nil
 		return zero, 0, false, err
 	}
+	slot.value = snap
 	return snap.state, snap.revision, snap.exists, nil
 }
 
