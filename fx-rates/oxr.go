@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -107,7 +108,13 @@ func ParseOXR(r io.Reader, opts ParseOptions) ([]Snapshot, error) {
 		return nil, fmt.Errorf("%w: OXR JSON: no rates", ErrMalformed)
 	}
 	s := Snapshot{Source: source, Base: base, AsOf: asOf, Rates: make(map[money.Currency]Price, len(raw))}
-	for code, lit := range raw {
+	codes := make([]string, 0, len(raw))
+	for code := range raw {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes) // report the first bad rate deterministically
+	for _, code := range codes {
+		lit := raw[code]
 		c, keep, err := opts.currency(code)
 		if err != nil {
 			return nil, fmt.Errorf("OXR: %w", err)

@@ -116,14 +116,16 @@ func ParseStatic(r io.Reader, opts ParseOptions) ([]Snapshot, error) {
 	}
 	out := make([]Snapshot, 0, len(groups))
 	for _, s := range groups {
-		if err := opts.checkRequired(*s); err != nil {
-			return nil, err
-		}
 		out = append(out, *s)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%w: static rates: no rates left after filtering", ErrMissingCurrency)
 	}
 	sortSnapshots(out)
+	for _, s := range out {
+		if err := opts.checkRequired(s); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
