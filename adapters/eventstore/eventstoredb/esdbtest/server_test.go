@@ -3,7 +3,9 @@ package esdbtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -365,5 +367,69 @@ func TestServerFeatures(t *testing.T) {
 	}
 	if methods["batchappend"] {
 		t.Error("batchappend advertised but not implemented")
+	}
+}
+
+func TestLongReadsPage(t *testing.T) {
+	_, c := start(t)
+	for range 3 {
+		mustAppend(t, c, "order-1", esdb.Any{}, events(100)...)
+	}
+	fwd, err := readAll(c.ReadStream(t.Context(), "order-1", esdb.ReadStreamOptions{}, 1000))
+	if err != nil || len(fwd) != 300 || fwd[299].EventNumber != 299 {
+		t.Errorf("forwards read = %d events, %v; want 300", len(fwd), err)
+	}
+	back, err := readAll(c.ReadStream(t.Context(), "order-1", esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1000))
+	if err != nil || len(back) != 300 || back[0].EventNumber != 299 || back[299].EventNumber != 0 {
+		t.Errorf("backwards read = %d events, %v; want 300 from 299 down to 0", len(back), err)
+	}
+	all, err := readAll(c.ReadAll(t.Context(), esdb.ReadAllOptions{}, 250))
+	if err != nil || len(all) != 250 {
+		t.Errorf("ReadAll(250) = %d events, %v", len(all), err)
+	}
+	allBack, err := readAll(c.ReadAll(t.Context(), esdb.ReadAllOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1000))
+	if err != nil || len(allBack) != 300 || allBack[0].EventNumber != 299 {
+		t.Errorf("ReadAll backwards = %d events, %v; want 300", len(allBack), err)
+	}
+}
+
+func TestSubscribeToStream(t *testing.T) {
+	_, c := start(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	for i, tc := range []struct {
+		from esdb.StreamPosition
+		want []uint64
+	}{
+		{esdb.Start{}, []uint64{0, 1, 2, 3}},
+		{esdb.Revision(1), []uint64{2, 3}}, // after the revision
+		{esdb.End{}, []uint64{3}},
+	} {
+		stream := fmt.Sprintf("order-%d", i)
+		mustAppend(t, c, stream, esdb.NoStream{}, events(3)...)
+		sub, err := c.SubscribeToStream(ctx, stream, esdb.SubscribeToStreamOptions{From: tc.from})
+		if err != nil {
+			t.Fatalf("SubscribeToStream(%#v): %v", tc.from, err)
+		}
+		var got []uint64
+		for len(got) < len(tc.want) {
+			m := sub.Recv()
+			switch {
+			case m.SubscriptionDropped != nil:
+				t.Fatalf("dropped: %v", m.SubscriptionDropped.Error)
+			case m.CaughtUp != nil:
+				mustAppend(t, c, "other-1", esdb.Any{}, events(1)...)
+				mustAppend(t, c, stream, esdb.Revision(2), events(1)...)
+			case m.EventAppeared != nil:
+				if m.EventAppeared.Event.StreamID != stream {
+					t.Errorf("subscription to %q delivered %q", stream, m.EventAppeared.Event.StreamID)
+				}
+				got = append(got, m.EventAppeared.Event.EventNumber)
+			}
+		}
+		_ = sub.Close()
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("SubscribeToStream(%#v) revisions = %v, want %v", tc.from, got, tc.want)
+		}
 	}
 }
