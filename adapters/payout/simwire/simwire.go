@@ -14,6 +14,7 @@ import (
 	"github.com/remitflow/remitflow/adapters/payout/momo"
 	"github.com/remitflow/remitflow/adapters/payout/mpesa"
 	"github.com/remitflow/remitflow/adapters/payout/partnersim"
+	"github.com/remitflow/remitflow/adapters/payout/router"
 	"github.com/remitflow/remitflow/domain/money"
 	"github.com/remitflow/remitflow/domain/payout"
 )
@@ -116,4 +117,55 @@ func New(sim *partnersim.Server, o Options) (Adapters, error) {
 		return Adapters{}, err
 	}
 	return Adapters{MPesa: mp, MoMo: mo, Airtel: ai}, nil
+}
+
+// DefaultRoutes send payouts without a Provider by wallet country and currency.
+var DefaultRoutes = []router.Route{
+	{Country: "KE", Currency: "KES", Provider: payout.MPesa},
+	{Country: "UG", Currency: "UGX", Provider: payout.MoMo},
+	{Country: "GH", Currency: "GHS", Provider: payout.MoMo},
+	{Country: "RW", Currency: "RWF", Provider: payout.MoMo},
+	{Country: "ZM", Currency: "ZMW", Provider: payout.Airtel},
+	{Country: "TZ", Currency: "TZS", Provider: payout.Airtel},
+}
+
+// InProcess is a simulator with the three adapters, the router and the
+// callback handler wired to it: what `remitflow serve` runs when no partner
+// URLs are configured.
+type InProcess struct {
+	Sim      *partnersim.Server
+	Adapters Adapters
+	// Router is the payout.Port the transfer process uses.
+	Router *router.Router
+	// Callbacks serves every partner callback under the prefix given to
+	// NewInProcess; mount it on the HTTP server at that prefix.
+	Callbacks http.Handler
+}
+
+// NewInProcess wires everything to sim. o.SimURL is where sim is served (for
+// example the API server's own URL + "/partnersim", with the simulator
+// mounted there through http.StripPrefix), o.CallbackURL the public URL of
+// callbackPrefix on the API server. Final outcomes pushed by callbacks go to
+// sink. It returns a constructor error.
+func NewInProcess(sim *partnersim.Server, o Options, callbackPrefix string, sink payout.ResultSink) (*InProcess, error) {
+	ads, err := New(sim, o)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := router.New(router.Config{
+		Partners: map[payout.Provider]router.Partner{
+			payout.MPesa:  {Port: ads.MPesa},
+			payout.MoMo:   {Port: ads.MoMo},
+			payout.Airtel: {Port: ads.Airtel},
+		},
+		Routes: DefaultRoutes,
+		Logger: o.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cb := router.CallbackHandler(callbackPrefix, sink, map[payout.Provider]router.CallbackSource{
+		payout.MPesa: ads.MPesa, payout.MoMo: ads.MoMo,
+	})
+	return &InProcess{Sim: sim, Adapters: ads, Router: rt, Callbacks: cb}, nil
 }
