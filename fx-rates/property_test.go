@@ -48,7 +48,8 @@ func drawSetup(t *rapid.T) propSetup {
 	if err != nil {
 		t.Fatalf("NewPricer(%+v): %v", cfg, err)
 	}
-	return propSetup{pricer: p, c: p.corridors[cfg.Pair()], send: send, recv: recv}
+	c, _ := p.corridor(send, recv)
+	return propSetup{pricer: p, c: c, send: send, recv: recv}
 }
 
 // Counts of quotes the integer fast path priced, to check it is exercised.

@@ -155,8 +155,41 @@ func (q Quote) Expired(now time.Time) bool { return !now.Before(q.ExpiresAt) }
 // book changes or the rate's validity window ends.
 type Pricer struct {
 	book      *RateBook
-	corridors map[Pair]*corridor
+	corridors map[uint32]*corridor // by pairKey
 	order     []CorridorConfig
+}
+
+// pairKey packs two three-letter codes into one integer map key (cheaper
+// to hash than two strings); ok is false for anything but upper-case
+// three-letter codes.
+func pairKey(a, b money.Currency) (uint32, bool) {
+	ka, okA := codeKey(a)
+	kb, okB := codeKey(b)
+	return ka<<16 | kb, okA && okB
+}
+
+func codeKey(c money.Currency) (uint32, bool) {
+	if len(c) != 3 {
+		return 0, false
+	}
+	var k uint32
+	for i := 0; i < 3; i++ {
+		d := c[i] - 'A'
+		if d >= 26 {
+			return 0, false
+		}
+		k = k<<5 | uint32(d)
+	}
+	return k, true
+}
+
+func (p *Pricer) corridor(send, receive money.Currency) (*corridor, bool) {
+	k, ok := pairKey(send, receive)
+	if !ok {
+		return nil, false
+	}
+	c, ok := p.corridors[k]
+	return c, ok
 }
 
 // corridor is a CorridorConfig with its derived values precomputed.
@@ -194,7 +227,7 @@ func NewPricer(book *RateBook, cfg PricingConfig) (*Pricer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Pricer{book: book, corridors: make(map[Pair]*corridor, len(cfg.Corridors)), order: slices.Clone(cfg.Corridors)}
+	p := &Pricer{book: book, corridors: make(map[uint32]*corridor, len(cfg.Corridors)), order: slices.Clone(cfg.Corridors)}
 	for _, k := range cfg.Corridors {
 		c := &corridor{
 			cfg:          k,
@@ -216,7 +249,8 @@ func NewPricer(book *RateBook, cfg PricingConfig) (*Pricer, error) {
 		if !ok1 || !ok2 || !ok3 || !ok4 {
 			return nil, fmt.Errorf("%w: corridor %s: amounts out of range", ErrInvalidConfig, c.pair)
 		}
-		p.corridors[c.pair] = c
+		k, _ := pairKey(c.cfg.Send, c.cfg.Receive) // valid currencies are three upper-case letters
+		p.corridors[k] = c
 	}
 	return p, nil
 }
@@ -226,7 +260,7 @@ func (p *Pricer) Corridors() []CorridorConfig { return slices.Clone(p.order) }
 
 // Corridor returns the configuration of the send → receive corridor.
 func (p *Pricer) Corridor(send, receive money.Currency) (CorridorConfig, bool) {
-	c, ok := p.corridors[Pair{send, receive}]
+	c, ok := p.corridor(send, receive)
 	if !ok {
 		return CorridorConfig{}, false
 	}
@@ -240,7 +274,7 @@ func (p *Pricer) Corridor(send, receive money.Currency) (CorridorConfig, bool) {
 // limits, or a send amount too small to deliver one minor unit), or the
 // book's ErrStaleRate, ErrNoRate and ErrNoPath.
 func (p *Pricer) QuoteFixedSend(send money.Amount, receive money.Currency, now time.Time) (Quote, error) {
-	c, ok := p.corridors[Pair{send.Currency, receive}]
+	c, ok := p.corridor(send.Currency, receive)
 	if !ok {
 		return Quote{}, p.notConfigured(send.Currency, receive)
 	}
@@ -270,7 +304,7 @@ func (p *Pricer) QuoteFixedSend(send money.Amount, receive money.Currency, now t
 // checked against the corridor's limits; fees are charged on it. It returns
 // the errors QuoteFixedSend returns.
 func (p *Pricer) QuoteFixedReceive(send money.Currency, receive money.Amount, now time.Time) (Quote, error) {
-	c, ok := p.corridors[Pair{send, receive.Currency}]
+	c, ok := p.corridor(send, receive.Currency)
 	if !ok {
 		return Quote{}, p.notConfigured(send, receive.Currency)
 	}
