@@ -10,8 +10,8 @@ import (
 
 // Check verifies the store's invariants on disk: positions are dense from 1,
 // every log record has matching stream-index and event-ID entries and vice
-// versa, stream revisions are dense from 0 in position order, and each
-// stream's head names its last event. It reads the whole store (memory grows
+// versa, stream revisions are dense from 0 in position order, and the heads
+// on disk name each stream's last event up to the heads checkpoint. It reads the whole store (memory grows
 // with the number of streams, not events) and returns the first violation
 // found, Pebble's error, or the context's error.
 func (s *Store) Check(ctx context.Context) error {
@@ -27,8 +27,16 @@ func (s *Store) Check(ctx context.Context) error {
 		return snap.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}})
 	}
 	type streamState struct {
-		next uint64 // next expected revision
-		last uint64 // position of the last event
+		next  uint64 // next expected revision
+		atRev uint64 // last revision at or before the heads checkpoint
+		atPos uint64 // its position (0: none)
+	}
+	var checkpoint uint64
+	if v, closer, err := snap.Get(headsAtKey); err == nil {
+		if len(v) == 8 {
+			checkpoint = beU64(v)
+		}
+		_ = closer.Close()
 	}
 	streams := map[string]*streamState{}
 
@@ -67,8 +75,10 @@ func (s *Store) Check(ctx context.Context) error {
 		if v.revision != st.next {
 			return fmt.Errorf("check: %q revision %d at position %d, want revision %d", v.stream, v.revision, p, st.next)
 		}
+		if p <= checkpoint {
+			st.atRev, st.atPos = v.revision, p
+		}
 		st.next++
-		st.last = p
 		// Stream index entry.
 		sk := streamKey(streamPrefix(string(v.stream)), v.revision)
 		if got, err := getU64(snap, sk); err != nil || got != p {
@@ -89,7 +99,12 @@ func (s *Store) Check(ctx context.Context) error {
 		return fmt.Errorf("check: %w", err)
 	}
 
-	// Heads: one per stream, naming its last event.
+	if checkpoint >= want {
+		return fmt.Errorf("check: heads checkpoint %d is past the log's end %d", checkpoint, want-1)
+	}
+
+	// Heads: one per stream with events up to the checkpoint, naming its
+	// last event there.
 	hIt, err := iterOf(prefixHead)
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
@@ -101,12 +116,18 @@ func (s *Store) Check(ctx context.Context) error {
 		name := string(hIt.Key()[1:])
 		st := streams[name]
 		val := hIt.Value()
-		if st == nil || len(val) != 16 || beU64(val) != st.next-1 || beU64(val[8:]) != st.last {
-			return fmt.Errorf("check: head of %q does not name its last event", name)
+		if st == nil || st.atPos == 0 || len(val) != 16 || beU64(val) != st.atRev || beU64(val[8:]) != st.atPos {
+			return fmt.Errorf("check: head of %q does not name its last event up to position %d", name, checkpoint)
 		}
 	}
-	if heads != len(streams) {
-		return fmt.Errorf("check: %d heads for %d streams", heads, len(streams))
+	withHead := 0
+	for _, st := range streams {
+		if st.atPos != 0 {
+			withHead++
+		}
+	}
+	if heads != withHead {
+		return fmt.Errorf("check: %d heads for %d streams with events up to position %d", heads, withHead, checkpoint)
 	}
 
 	// No index entries without a record.

@@ -56,7 +56,8 @@ func TestChildProcess(t *testing.T) {
 // appendUntilKilled appends from many goroutines and prints one line per
 // acknowledged event: "ack <id> <stream> <revision> <position>".
 func appendUntilKilled(t *testing.T, dir string) {
-	s, err := embedded.Open(dir, nil)
+	// Frequent head checkpoints: recovery both loads heads and replays the log.
+	s, err := embedded.Open(dir, &embedded.Options{HeadCheckpointEvents: 1000})
 	if err != nil {
 		fmt.Printf("error: open: %v\n", err)
 		os.Exit(2)

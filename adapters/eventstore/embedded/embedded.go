@@ -11,8 +11,9 @@
 //	'l' pos(8)                  -> record: the event (the global log, $all)
 //	's' len(2) stream rev(8)    -> pos(8): the stream index
 //	'i' id(16)                  -> pos(8) rev(8) stream: the event-ID index
-//	'h' stream                  -> rev(8) pos(8): the stream's head
+//	'h' stream                  -> rev(8) pos(8): the stream's head at the last checkpoint
 //	'm' "format"                -> on-disk format version
+//	'm' "heads-at"              -> pos(8): the 'h' keys are complete up to here
 //
 // A record is version(1) revision(8) recorded-at-unix-nanos(8) id(16)
 // followed by uvarint-length-prefixed stream, type and data, then the
@@ -28,13 +29,16 @@
 // waiting in its queue (up to Options.MaxBatchRequests), checks each against
 // its in-memory stream heads (and the heads of earlier requests in the same
 // group), recognises idempotent retries through the event-ID index, assigns
-// dense positions and writes all accepted requests into one Pebble batch,
-// committed with Sync. Only when that commit has returned, that is after
-// fsync, are the callers answered. One fsync thus covers as many appends as
-// arrived while the previous one ran: throughput comes from batching, not
-// from skipping fsync. A caller whose context ends before the writer took
-// its request gets the context's error and nothing is written; once taken,
-// the caller waits for the outcome.
+// dense positions and writes all accepted requests into one Pebble batch
+// applied with Sync. A second goroutine waits for each batch's fsync, in
+// order, and only then publishes the new durable position and answers the
+// callers; meanwhile the writer already prepares the next group. One fsync
+// thus covers every append that arrived while the previous one ran:
+// throughput comes from batching, not from skipping fsync. Even refusals and
+// idempotent answers wait for the fsync of the group they were decided in,
+// so no caller learns of a state that could still be lost. A caller whose
+// context ends before the writer took its request gets the context's error
+// and nothing is written; once taken, the caller waits for the outcome.
 //
 // Event IDs are unique in the whole store: an ID already stored cannot be
 // appended again except as an idempotent retry
@@ -55,8 +59,10 @@
 //
 // A Pebble batch is atomic, so after a crash (kill -9 included) either a whole
 // group commit is on disk or none of it: no torn append. Open loads the
-// stream heads from the 'h' keys and the next position from the last 'l'
-// key. Check verifies every invariant of the layout. A lock file
+// stream heads from the 'h' keys, which the writer refreshes for the streams
+// that changed every Options.HeadCheckpointEvents events (and on Close),
+// then replays the log after that checkpoint to bring them up to date; the
+// last 'l' key gives the next position. Check verifies every invariant of the layout. A lock file
 // (remitflow.lock, flock) keeps a second Open of the same directory, from
 // this or another process, out with ErrLocked.
 package embedded
@@ -90,13 +96,17 @@ type Options struct {
 	// single larger request still commits alone (default 32 MiB).
 	MaxBatchBytes int
 	// ReadChunkEvents and ReadChunkBytes bound what one read step holds in
-	// memory (defaults 512 events, 4 MiB).
+	// memory (defaults 512 events, 1 MiB).
 	ReadChunkEvents int
 	ReadChunkBytes  int
 	// CacheSize is Pebble's block cache in bytes (default 64 MiB).
 	CacheSize int64
 	// MemTableSize is Pebble's memtable size in bytes (default 64 MiB).
 	MemTableSize uint64
+	// HeadCheckpointEvents is how many events may be appended between two
+	// writes of the changed stream heads; Open replays at most that much of
+	// the log (default 65536).
+	HeadCheckpointEvents int
 	// Clock stamps RecordedAt (default time.Now).
 	Clock func() time.Time
 	// Logger receives Pebble's messages (default: discarded).
@@ -118,13 +128,16 @@ func (o *Options) withDefaults() Options {
 		d.ReadChunkEvents = 512
 	}
 	if d.ReadChunkBytes <= 0 {
-		d.ReadChunkBytes = 4 << 20
+		d.ReadChunkBytes = 1 << 20
 	}
 	if d.CacheSize <= 0 {
 		d.CacheSize = 64 << 20
 	}
 	if d.MemTableSize == 0 {
 		d.MemTableSize = 64 << 20
+	}
+	if d.HeadCheckpointEvents <= 0 {
+		d.HeadCheckpointEvents = 1 << 16
 	}
 	if d.Clock == nil {
 		d.Clock = time.Now
@@ -152,9 +165,11 @@ type Store struct {
 	writerDone chan struct{}
 
 	// Writer-owned state.
-	heads   map[string]head
-	nextPos uint64
-	failed  error
+	heads        map[string]head
+	dirty        map[string]struct{} // streams whose head changed since the last checkpoint
+	checkpointed uint64              // heads on disk are complete up to this position
+	nextPos      uint64
+	failed       atomic.Pointer[error] // the disk error that stopped writes
 
 	// Read side.
 	durable  atomic.Uint64 // last durable position
@@ -212,6 +227,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		reqs:       make(chan *appendReq, 4096),
 		writerDone: make(chan struct{}),
 		heads:      make(map[string]head),
+		dirty:      make(map[string]struct{}),
 		notify:     make(chan struct{}),
 		done:       make(chan struct{}),
 	}
@@ -258,16 +274,44 @@ func (s *Store) recover() error {
 		return fmt.Errorf("load heads: %w", err)
 	}
 
-	it, err = s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixLog}, UpperBound: []byte{prefixLog + 1}})
-	if err != nil {
-		return fmt.Errorf("find log end: %w", err)
+	// The heads on disk are complete up to the checkpoint; replay the log
+	// after it.
+	v, closer, err = s.db.Get(headsAtKey)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("read heads checkpoint: %w", err)
+	default:
+		if len(v) != 8 {
+			_ = closer.Close()
+			return corruptf("heads checkpoint of %d bytes", len(v))
+		}
+		s.checkpointed = beU64(v)
+		_ = closer.Close()
 	}
-	var last uint64
-	if it.Last() {
-		last = posFromLogKey(it.Key())
+	it, err = s.db.NewIter(&pebble.IterOptions{LowerBound: logKey(s.checkpointed + 1), UpperBound: []byte{prefixLog + 1}})
+	if err != nil {
+		return fmt.Errorf("replay log: %w", err)
+	}
+	last := s.checkpointed
+	var rec recordView
+	for ok := it.First(); ok; ok = it.Next() {
+		p := posFromLogKey(it.Key())
+		val, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return fmt.Errorf("replay log: %w", err)
+		}
+		if err := decodeRecord(val, &rec); err != nil {
+			_ = it.Close()
+			return fmt.Errorf("replay log at position %d: %w", p, err)
+		}
+		s.heads[string(rec.stream)] = head{rev: rec.revision, pos: p}
+		s.dirty[string(rec.stream)] = struct{}{}
+		last = p
 	}
 	if err := it.Close(); err != nil {
-		return fmt.Errorf("find log end: %w", err)
+		return fmt.Errorf("replay log: %w", err)
 	}
 	s.nextPos = last + 1
 	s.durable.Store(last)

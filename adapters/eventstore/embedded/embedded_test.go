@@ -27,6 +27,20 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) eventstore.Store { return openTemp(t) })
 }
 
+// TestConformanceSmallChunks runs the suite with tiny read chunks, groups and
+// head checkpoints, so that every boundary is crossed many times.
+func TestConformanceSmallChunks(t *testing.T) {
+	opts := &embedded.Options{ReadChunkEvents: 3, ReadChunkBytes: 1 << 10, MaxBatchRequests: 2, HeadCheckpointEvents: 7}
+	storetest.Run(t, func(t *testing.T) eventstore.Store {
+		s, err := embedded.Open(t.TempDir(), opts)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
 func TestUniqueEventIDs(t *testing.T) {
 	storetest.RunUniqueEventIDs(t, func(t *testing.T) eventstore.Store { return openTemp(t) })
 }
@@ -56,7 +70,7 @@ func TestSecondOpenIsLocked(t *testing.T) {
 
 func TestReopenKeepsEventsAndHeads(t *testing.T) {
 	dir := t.TempDir()
-	s, err := embedded.Open(dir, nil)
+	s, err := embedded.Open(dir, &embedded.Options{HeadCheckpointEvents: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

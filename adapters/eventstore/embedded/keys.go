@@ -21,8 +21,12 @@ const (
 	prefixMeta   byte = 'm' // 'm' name                          -> value
 )
 
-// formatKey holds the on-disk format version.
-var formatKey = []byte{prefixMeta, 'f', 'o', 'r', 'm', 'a', 't'}
+// formatKey holds the on-disk format version; headsAtKey the position up to
+// which the 'h' keys are complete.
+var (
+	formatKey  = []byte("mformat")
+	headsAtKey = []byte("mheads-at")
+)
 
 // formatVersion is the current on-disk format.
 const formatVersion = 1

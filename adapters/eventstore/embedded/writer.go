@@ -93,10 +93,20 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	return req.res, req.err
 }
 
-// writeLoop is the single writer: it drains the queue into groups and
-// commits each group in one synced batch.
+// writeLoop is the single writer: it drains the queue into groups, checks
+// and applies each group as one Pebble batch, and hands it to syncLoop,
+// which waits for the batch's fsync and only then answers the callers.
+// While one group's fsync runs, the writer already prepares the next.
 func (s *Store) writeLoop() {
-	defer close(s.writerDone)
+	syncq := make(chan *inflight, 2)
+	syncDone := make(chan struct{})
+	go s.syncLoop(syncq, syncDone)
+	defer func() {
+		s.checkpointOnClose(syncq)
+		close(syncq)
+		<-syncDone
+		close(s.writerDone)
+	}()
 	g := &group{
 		heads: make(map[string]head),
 		ids:   make(map[uuid.UUID]location),
@@ -121,7 +131,7 @@ func (s *Store) writeLoop() {
 				break fill
 			}
 		}
-		s.commitGroup(g)
+		syncq <- s.applyGroup(g)
 	}
 }
 
@@ -135,55 +145,128 @@ type group struct {
 	batch *pebble.Batch
 }
 
-func (s *Store) commitGroup(g *group) {
+// inflight is a group applied to Pebble and waiting for its fsync.
+type inflight struct {
+	batch *pebble.Batch // nil when the group wrote nothing
+	reqs  []*appendReq
+	last  uint64 // last position written
+	err   error  // the apply failed
+}
+
+// applyGroup checks every request of the group, writes the accepted ones
+// into one batch and applies it (visible to Pebble readers, not yet durable;
+// this store's readers never read past the durable position).
+func (s *Store) applyGroup(g *group) *inflight {
 	clear(g.heads)
 	clear(g.ids)
-	if g.batch == nil {
-		g.batch = s.db.NewBatch()
-	}
+	g.batch = s.db.NewBatch()
 	now := s.opts.Clock().UnixNano()
 	first := s.nextPos
-	taken := g.reqs[:0:0]
+	f := &inflight{reqs: make([]*appendReq, 0, len(g.reqs))}
+	failed := s.failure()
 	for _, req := range g.reqs {
 		if !req.state.CompareAndSwap(reqPending, reqTaken) {
 			continue // the caller gave up before we started: nothing to do
 		}
-		taken = append(taken, req)
-		if s.failed != nil {
-			req.err = fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, s.failed)
+		f.reqs = append(f.reqs, req)
+		if failed != nil {
+			req.err = fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, failed)
 			continue
 		}
 		req.res, req.err = s.prepare(g, req, now)
 	}
+	if s.nextPos == first {
+		_ = g.batch.Close()
+		return f
+	}
+	for stream, h := range g.heads {
+		s.dirty[stream] = struct{}{}
+		s.heads[stream] = h
+	}
+	f.last = s.nextPos - 1
+	if f.last >= s.checkpointed+uint64(s.opts.HeadCheckpointEvents) {
+		s.writeHeads(g.batch, f.last)
+	}
+	if err := s.db.ApplyNoSyncWait(g.batch, pebble.Sync); err != nil {
+		// Nothing of the group was applied; as Pebble's state is unknown,
+		// the store stops writing.
+		s.fail(err)
+		s.nextPos = first
+		f.err = err
+		_ = g.batch.Close()
+		return f
+	}
+	f.batch = g.batch
+	return f
+}
 
-	if s.nextPos != first {
-		for stream, h := range g.heads {
-			g.batch.Set(headKey(stream), encodeU64Pair(h.rev, h.pos), nil)
+// writeHeads adds every head changed since the last checkpoint to b, with
+// the position up to which the heads on disk are now complete.
+func (s *Store) writeHeads(b *pebble.Batch, upTo uint64) {
+	for stream := range s.dirty {
+		h := s.heads[stream]
+		b.Set(headKey(stream), encodeU64Pair(h.rev, h.pos), nil)
+	}
+	b.Set(headsAtKey, encodeU64(upTo), nil)
+	clear(s.dirty)
+	s.checkpointed = upTo
+}
+
+// checkpointOnClose writes the heads once more so that the next Open has no
+// log to replay.
+func (s *Store) checkpointOnClose(syncq chan<- *inflight) {
+	if len(s.dirty) == 0 || s.failure() != nil {
+		return
+	}
+	b := s.db.NewBatch()
+	s.writeHeads(b, s.nextPos-1)
+	if err := s.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+		s.fail(err)
+		_ = b.Close()
+		return
+	}
+	syncq <- &inflight{batch: b, last: s.nextPos - 1}
+}
+
+// syncLoop waits for each applied group's fsync, in order, then publishes
+// the new durable position and answers the group's callers.
+func (s *Store) syncLoop(syncq <-chan *inflight, done chan<- struct{}) {
+	defer close(done)
+	for f := range syncq {
+		err := f.err
+		if f.batch != nil {
+			if serr := f.batch.SyncWait(); serr != nil && err == nil {
+				err = serr
+				s.fail(serr)
+			}
+			_ = f.batch.Close()
 		}
-		if err := g.batch.Commit(pebble.Sync); err != nil {
-			// The disk refused the batch: nothing of it is acknowledged and,
-			// as Pebble's state is unknown, the store stops writing.
-			s.failed = err
-			s.nextPos = first
-			for _, req := range taken {
+		if err != nil {
+			for _, req := range f.reqs {
 				if req.err == nil {
 					req.res = eventstore.AppendResult{}
 					req.err = fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, err)
 				}
 			}
-		} else {
-			for stream, h := range g.heads {
-				s.heads[stream] = h
-			}
-			s.durable.Store(s.nextPos - 1)
+		} else if f.last > s.durable.Load() {
+			s.durable.Store(f.last)
 			s.broadcast()
 		}
-		g.batch.Reset()
-	}
-	for _, req := range taken {
-		close(req.done)
+		for _, req := range f.reqs {
+			close(req.done)
+		}
 	}
 }
+
+// failure returns the disk error that stopped writes, if any.
+func (s *Store) failure() error {
+	if p := s.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (s *Store) fail(err error) { s.failed.CompareAndSwap(nil, &err) }
 
 // headOf returns the stream's head as this group sees it.
 func (s *Store) headOf(g *group, stream string) (head, bool) {
