@@ -3,8 +3,10 @@ package sanctions
 import (
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -249,5 +251,32 @@ func TestEntryHashChangesWithEntry(t *testing.T) {
 	rb2, _ := sb.Screen(Query{Name: "Acme Trading"})
 	if ra2.Hits[0].EntryHash != rb2.Hits[0].EntryHash {
 		t.Error("entry hash of an unchanged entry changed")
+	}
+}
+
+func TestScreenConcurrently(t *testing.T) {
+	_, s := loadFull(t)
+	set := loadQualitySet(t)
+	want := make([]Result, len(set))
+	for i, c := range set {
+		want[i] = screen(t, s, c.q)
+	}
+	errs := make(chan string, 4*len(set))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range set {
+				j := (i + g*len(set)/4) % len(set)
+				got, err := s.Screen(set[j].q)
+				if err != nil || !reflect.DeepEqual(got, want[j]) {
+					errs <- set[j].q.Name
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for name := range errs {
+		t.Errorf("concurrent Screen(%q) differs from the sequential result", name)
 	}
 }
