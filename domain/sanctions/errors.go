@@ -39,6 +39,7 @@ type ParseError struct {
 	Err error
 }
 
+// Error describes the problem with its file and line.
 func (e *ParseError) Error() string {
 	s := fmt.Sprintf("sanctions: %s", e.File)
 	if e.Line > 0 {

@@ -123,6 +123,19 @@ func (l *List) Entry(num int) (Entry, bool) {
 	return l.entries[i], true
 }
 
+// EntryHash returns the hex SHA-256 over what the list says about entry
+// num (names, aliases, type, programmes, title, remarks, addresses) — the
+// Hit.EntryHash a screening reports — and false when the list has no such
+// entry. A reviewer's clearance of a (person, entry) pair holds while it is
+// unchanged.
+func (l *List) EntryHash(num int) (string, bool) {
+	i, ok := l.byNum[num]
+	if !ok {
+		return "", false
+	}
+	return entryHash(&l.entries[i]), true
+}
+
 // Holder keeps the screener of the list in force and replaces it atomically.
 // The zero Holder holds nothing; it is safe for concurrent use.
 type Holder struct {

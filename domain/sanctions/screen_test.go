@@ -252,6 +252,12 @@ func TestEntryHashChangesWithEntry(t *testing.T) {
 	if ra2.Hits[0].EntryHash != rb2.Hits[0].EntryHash {
 		t.Error("entry hash of an unchanged entry changed")
 	}
+	if h, ok := a.EntryHash(10); !ok || h != ha.EntryHash {
+		t.Errorf("List.EntryHash(10) = %q, %v; want the hit's %q", h, ok, ha.EntryHash)
+	}
+	if _, ok := a.EntryHash(12345); ok {
+		t.Error("List.EntryHash of a missing entry")
+	}
 }
 
 func TestScreenConcurrently(t *testing.T) {
