@@ -186,7 +186,7 @@ func TestValidateBrokers(t *testing.T) {
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	store := newFakeStore()
+	store := newMemStore()
 	cp, _ := NewStoreCheckpointer(store, "t")
 	tests := []struct {
 		name string
@@ -244,7 +244,7 @@ func TestLRU(t *testing.T) {
 
 func TestStoreCheckpointer(t *testing.T) {
 	ctx := t.Context()
-	store := newFakeStore()
+	store := newMemStore()
 	if _, err := NewStoreCheckpointer(store, ""); err == nil {
 		t.Error("NewStoreCheckpointer(name \"\") error = nil")
 	}
@@ -301,8 +301,8 @@ func TestStoreCheckpointer(t *testing.T) {
 
 func TestStoreCheckpointerRetryIsIdempotent(t *testing.T) {
 	ctx := t.Context()
-	store := newFakeStore()
-	lossy := &lossyAppendStore{fakeStore: store}
+	store := newMemStore()
+	lossy := &lossyAppendStore{memStore: store}
 	cp, _ := NewStoreCheckpointer(lossy, "r")
 	if err := cp.Save(ctx, eventstore.Position{Commit: 1, Prepare: 1}); err != nil {
 		t.Fatal(err)
@@ -327,12 +327,12 @@ func TestStoreCheckpointerRetryIsIdempotent(t *testing.T) {
 }
 
 type lossyAppendStore struct {
-	*fakeStore
+	*memStore
 	loseNext bool
 }
 
 func (s *lossyAppendStore) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
-	res, err := s.fakeStore.Append(ctx, stream, exp, evs...)
+	res, err := s.memStore.Append(ctx, stream, exp, evs...)
 	if err == nil && s.loseNext {
 		s.loseNext = false
 		return eventstore.AppendResult{}, eventstore.ErrUnavailable
@@ -429,7 +429,7 @@ func header(m kafka.Message, k string) string {
 type auditCheckpointer struct {
 	Checkpointer
 	t     *testing.T
-	store *fakeStore
+	store *memStore
 	w     *fakeWriter
 }
 
@@ -508,7 +508,7 @@ func checkDelivery(t *testing.T, store eventstore.Store, msgs []kafka.Message) {
 
 func TestRelayRetriesOnlyFailedPartitions(t *testing.T) {
 	ctx := t.Context()
-	store := newFakeStore()
+	store := newMemStore()
 	for _, s := range []string{"wallet-a", "wallet-b", "transfer-x"} {
 		if _, err := appendN(ctx, store, s, "test.happened.v1", 10); err != nil {
 			t.Fatal(err)
@@ -536,7 +536,7 @@ func TestRelayRetriesOnlyFailedPartitions(t *testing.T) {
 	cp := &auditCheckpointer{Checkpointer: inner, t: t, store: store, w: w}
 	r := newRelay(store, cp, withDefaults(testRelayConfig()), w, nil)
 	stop := startRelay(t, r)
-	if err := r.WaitFor(ctx, store.head()); err != nil {
+	if err := r.WaitFor(ctx, store.head(ctx)); err != nil {
 		t.Fatal(err)
 	}
 	if err := stop(); !errors.Is(err, context.Canceled) {
@@ -562,7 +562,7 @@ func withDefaults(c Config) Config {
 
 func TestRelayResumesFromCheckpoint(t *testing.T) {
 	ctx := t.Context()
-	store := newFakeStore()
+	store := newMemStore()
 	if _, err := appendN(ctx, store, "transfer-1", "t.v1", 20); err != nil {
 		t.Fatal(err)
 	}
@@ -570,7 +570,7 @@ func TestRelayResumesFromCheckpoint(t *testing.T) {
 	w1 := &fakeWriter{}
 	r1 := newRelay(store, cp, withDefaults(testRelayConfig()), w1, nil)
 	stop := startRelay(t, r1)
-	if err := r1.WaitFor(ctx, store.head()); err != nil {
+	if err := r1.WaitFor(ctx, store.head(ctx)); err != nil {
 		t.Fatal(err)
 	}
 	stop()
@@ -582,7 +582,7 @@ func TestRelayResumesFromCheckpoint(t *testing.T) {
 	w2 := &fakeWriter{}
 	r2 := newRelay(store, cp2, withDefaults(testRelayConfig()), w2, nil)
 	stop = startRelay(t, r2)
-	if err := r2.WaitFor(ctx, store.head()); err != nil {
+	if err := r2.WaitFor(ctx, store.head(ctx)); err != nil {
 		t.Fatal(err)
 	}
 	stop()
@@ -600,7 +600,7 @@ func TestRelayResumesFromCheckpoint(t *testing.T) {
 func TestRelayStopsOnPermanentErrors(t *testing.T) {
 	ctx := t.Context()
 	t.Run("message too large", func(t *testing.T) {
-		store := newFakeStore()
+		store := newMemStore()
 		appendN(ctx, store, "transfer-1", "t.v1", 3)
 		cp, _ := NewStoreCheckpointer(store, "t")
 		w := &fakeWriter{fail: func(int, []kafka.Message) error {
@@ -615,7 +615,7 @@ func TestRelayStopsOnPermanentErrors(t *testing.T) {
 		}
 	})
 	t.Run("event larger than a batch", func(t *testing.T) {
-		store := newFakeStore()
+		store := newMemStore()
 		store.Append(ctx, "transfer-1", eventstore.Any(), eventstore.EventData{ID: uuid.New(), Type: "t.v1", Data: []byte(`"` + strings.Repeat("x", 5000) + `"`)})
 		cp, _ := NewStoreCheckpointer(store, "t")
 		cfg := testRelayConfig()
@@ -626,7 +626,7 @@ func TestRelayStopsOnPermanentErrors(t *testing.T) {
 		}
 	})
 	t.Run("checkpoint conflict", func(t *testing.T) {
-		store := newFakeStore()
+		store := newMemStore()
 		appendN(ctx, store, "transfer-1", "t.v1", 3)
 		cp, _ := NewStoreCheckpointer(store, "t")
 		if _, err := cp.Load(ctx); err != nil {
@@ -643,13 +643,13 @@ func TestRelayStopsOnPermanentErrors(t *testing.T) {
 		}
 	})
 	t.Run("store closed", func(t *testing.T) {
-		store := newFakeStore()
+		store := newMemStore()
 		appendN(ctx, store, "transfer-1", "t.v1", 3)
 		cp, _ := NewStoreCheckpointer(store, "t")
 		r := newRelay(store, cp, withDefaults(testRelayConfig()), &fakeWriter{}, nil)
 		done := make(chan error, 1)
 		go func() { done <- r.Run(ctx) }()
-		if err := r.WaitFor(ctx, store.head()); err != nil {
+		if err := r.WaitFor(ctx, store.head(ctx)); err != nil {
 			t.Fatal(err)
 		}
 		store.Close()
@@ -668,15 +668,15 @@ func (s *staleLoad) Load(ctx context.Context) (eventstore.Position, error) {
 
 func TestRelayResubscribesAfterSubscriptionError(t *testing.T) {
 	ctx := t.Context()
-	store := newFakeStore()
+	store := newMemStore()
 	appendN(ctx, store, "transfer-1", "t.v1", 10)
 	appendN(ctx, store, "wallet-1", "w.v1", 10)
-	flaky := &flakySubStore{fakeStore: store, failAfter: 7, failures: 2}
+	flaky := &flakySubStore{memStore: store, failAfter: 7, failures: 2}
 	cp, _ := NewStoreCheckpointer(store, "t")
 	w := &fakeWriter{}
 	r := newRelay(flaky, cp, withDefaults(testRelayConfig()), w, nil)
 	stop := startRelay(t, r)
-	if err := r.WaitFor(ctx, store.head()); err != nil {
+	if err := r.WaitFor(ctx, store.head(ctx)); err != nil {
 		t.Fatal(err)
 	}
 	stop()
@@ -692,14 +692,14 @@ func TestRelayResubscribesAfterSubscriptionError(t *testing.T) {
 // flakySubStore's subscriptions fail with ErrUnavailable after failAfter
 // events, the first failures times.
 type flakySubStore struct {
-	*fakeStore
+	*memStore
 	mu        sync.Mutex
 	failAfter int
 	failures  int
 }
 
 func (s *flakySubStore) SubscribeAll(ctx context.Context, opts eventstore.SubscribeOptions) (eventstore.Subscription, error) {
-	sub, err := s.fakeStore.SubscribeAll(ctx, opts)
+	sub, err := s.memStore.SubscribeAll(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -729,7 +729,7 @@ func writeFile(path, content string) error { return os.WriteFile(path, []byte(co
 
 func TestRelayRepublishesUnacknowledgedBatch(t *testing.T) {
 	ctx := t.Context()
-	store := newFakeStore()
+	store := newMemStore()
 	seedStore(t, store, testStreams, 40)
 	w := &fakeWriter{}
 	lost := map[string]bool{}
@@ -747,7 +747,7 @@ func TestRelayRepublishesUnacknowledgedBatch(t *testing.T) {
 	cp, _ := NewStoreCheckpointer(store, "t")
 	r := newRelay(store, cp, withDefaults(testRelayConfig()), w, nil)
 	stop := startRelay(t, r)
-	if err := r.WaitFor(ctx, store.head()); err != nil {
+	if err := r.WaitFor(ctx, store.head(ctx)); err != nil {
 		t.Fatal(err)
 	}
 	stop()
