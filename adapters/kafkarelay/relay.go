@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -155,6 +156,8 @@ type Relay struct {
 	// inject a writer.
 	mkWriter func() (messageWriter, *kafka.Transport)
 
+	running atomic.Bool
+
 	mu       sync.Mutex
 	pos      eventstore.Position
 	stats    Stats
@@ -295,14 +298,22 @@ func (r *Relay) count(f func(*Stats)) {
 	r.mu.Unlock()
 }
 
+// ErrRunning is returned by Run when the relay is already running.
+var ErrRunning = errors.New("kafkarelay: relay already running")
+
 // Run loads the checkpoint and publishes events until ctx ends. Failed
 // writes, checkpoint saves and dropped subscriptions are retried with
 // backoff; nothing is skipped. Run returns the context's error when ctx
 // ends, an error wrapping ErrCheckpointConflict when another relay saved the
 // same checkpoint, ErrEventTooLarge when an event cannot be written,
-// eventstore.ErrClosed when the store was closed, or the checkpointer's
-// error when the checkpoint cannot be decoded.
+// eventstore.ErrClosed when the store was closed, the checkpointer's error
+// when the checkpoint cannot be decoded, or ErrRunning when Run is already
+// running on this relay.
 func (r *Relay) Run(ctx context.Context) error {
+	if !r.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer r.running.Store(false)
 	var pos eventstore.Position
 	err := r.retry(ctx, "load checkpoint", func() error {
 		var err error

@@ -573,6 +573,9 @@ func TestRelayResumesFromCheckpoint(t *testing.T) {
 	if err := r1.WaitFor(ctx, store.head(ctx)); err != nil {
 		t.Fatal(err)
 	}
+	if err := r1.Run(ctx); !errors.Is(err, ErrRunning) {
+		t.Errorf("second Run = %v, want ErrRunning", err)
+	}
 	stop()
 
 	if _, err := appendN(ctx, store, "transfer-1", "t.v1", 5); err != nil {
