@@ -63,13 +63,16 @@ type Options struct {
 
 // Score adjustments for corroborating and conflicting facts.
 const (
-	boostDOBExact   = 0.06
-	boostDOBYear    = 0.03
-	penaltyDOB      = 0.12
-	boostCountry    = 0.02
-	penaltyCountry  = 0.04
-	minPrefilterSim = 0.70
+	boostDOBExact  = 0.06
+	boostDOBYear   = 0.03
+	penaltyDOB     = 0.12
+	boostCountry   = 0.02
+	penaltyCountry = 0.04
 )
+
+// minCandidateScore is the least name score for a name to be considered
+// at all (and to count towards Result.BestScore).
+const minCandidateScore = 0.70
 
 // Hit is one list entry that matched a query, with the reasons.
 type Hit struct {
@@ -227,13 +230,13 @@ func (s *Screener) Screen(q Query) (Result, error) {
 		}
 		n := &s.ix.names[id]
 		if maxAdj > 0 {
-			adj, exclude := s.adjustment(&s.list.entries[n.entry], q.DOB, country)
+			adj, _, exclude := s.corroborate(&s.list.entries[n.entry], q.DOB, country, false)
 			if exclude || bound+adj < s.opts.Threshold {
 				continue
 			}
 		}
 		score := s.nameScore(qt, n.toks, sc, nil)
-		if score < minPrefilterSim {
+		if score < minCandidateScore {
 			continue
 		}
 		if b := sc.bestName[n.entry]; b == 0 {
@@ -251,13 +254,11 @@ func (s *Screener) Screen(q Query) (Result, error) {
 	for _, c := range sc.cands {
 		n := &s.ix.names[c.name]
 		e := &s.list.entries[n.entry]
-		score := c.score
-		var reasons []string
-		adj, reasons, exclude := s.corroborate(e, q.DOB, country, reasons)
+		adj, _, exclude := s.corroborate(e, q.DOB, country, false)
 		if exclude {
 			continue
 		}
-		score = clamp01(score + adj)
+		score := clamp01(c.score + adj)
 		if score > res.BestScore {
 			res.BestScore = score
 		}
@@ -266,7 +267,8 @@ func (s *Screener) Screen(q Query) (Result, error) {
 		}
 		var detail strings.Builder
 		s.nameScore(qt, n.toks, sc, &detail)
-		reasons = append([]string{detail.String()}, reasons...)
+		_, facts, _ := s.corroborate(e, q.DOB, country, true)
+		reasons := append([]string{detail.String()}, facts...)
 		h := Hit{
 			EntNum:      e.Num,
 			Name:        e.Name,
@@ -548,38 +550,10 @@ func joinPass(a, b []token, sims []float64, nc int, swapped bool, usedA, usedB *
 	return add, n
 }
 
-// adjustment is corroborate's score adjustment alone.
-func (s *Screener) adjustment(e *Entry, dob Date, country string) (adj float64, exclude bool) {
-	if !dob.IsZero() && len(e.DOBs) > 0 {
-		best := dobNoInfo
-		for _, d := range e.DOBs {
-			best = max(best, compareDOB(dob, d))
-		}
-		switch best {
-		case dobExact:
-			adj += boostDOBExact
-		case dobYear:
-			adj += boostDOBYear
-		case dobDiffers:
-			if s.opts.ExcludeOnDOBMismatch {
-				return 0, true
-			}
-			adj -= penaltyDOB
-		}
-	}
-	if country != "" && len(e.Countries) > 0 {
-		if slices.Contains(e.Countries, country) {
-			adj += boostCountry
-		} else {
-			adj -= penaltyCountry
-		}
-	}
-	return adj, false
-}
-
-// corroborate turns date of birth and country into a score adjustment and
-// reasons; exclude is true when options ask to drop a clear DOB mismatch.
-func (s *Screener) corroborate(e *Entry, dob Date, country string, reasons []string) (adj float64, _ []string, exclude bool) {
+// corroborate turns date of birth and country into a score adjustment,
+// and, when explain is set, reasons; exclude is true when the options ask
+// to drop a clear DOB mismatch.
+func (s *Screener) corroborate(e *Entry, dob Date, country string, explain bool) (adj float64, reasons []string, exclude bool) {
 	if !dob.IsZero() && len(e.DOBs) > 0 {
 		best := dobNoInfo
 		var bestDOB DOB
@@ -588,30 +562,40 @@ func (s *Screener) corroborate(e *Entry, dob Date, country string, reasons []str
 				best, bestDOB = m, d
 			}
 		}
+		var why string
 		switch best {
 		case dobExact:
 			adj += boostDOBExact
-			reasons = append(reasons, "dob matches "+bestDOB.String())
+			why = "dob matches " + bestDOB.String()
 		case dobYear:
 			adj += boostDOBYear
-			reasons = append(reasons, "dob year matches "+bestDOB.String())
+			why = "dob year matches " + bestDOB.String()
 		case dobNear:
-			reasons = append(reasons, "dob near "+bestDOB.String())
+			why = "dob near " + bestDOB.String()
 		case dobDiffers:
 			if s.opts.ExcludeOnDOBMismatch {
-				return 0, reasons, true
+				return 0, nil, true
 			}
 			adj -= penaltyDOB
-			reasons = append(reasons, "dob differs (listed "+e.DOBs[0].String()+")")
+			if explain {
+				why = "dob differs (listed " + e.DOBs[0].String() + ")"
+			}
+		}
+		if explain {
+			reasons = append(reasons, why)
 		}
 	}
 	if country != "" && len(e.Countries) > 0 {
 		if slices.Contains(e.Countries, country) {
 			adj += boostCountry
-			reasons = append(reasons, "country matches "+country)
+			if explain {
+				reasons = append(reasons, "country matches "+country)
+			}
 		} else {
 			adj -= penaltyCountry
-			reasons = append(reasons, "country differs (listed "+strings.Join(e.Countries, ",")+")")
+			if explain {
+				reasons = append(reasons, "country differs (listed "+strings.Join(e.Countries, ",")+")")
+			}
 		}
 	}
 	return adj, reasons, false
