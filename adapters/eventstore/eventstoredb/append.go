@@ -83,13 +83,17 @@ func (s *Store) appendOn(ctx context.Context, c *conn, stream string, expected e
 		NextExpectedRevision: wr.NextExpectedVersion,
 		Position:             eventstore.Position{Commit: wr.CommitPosition, Prepare: wr.PreparePosition},
 	}
-	if res.Position.IsZero() {
-		// Older servers answer an idempotent retry without a position.
+	if res.Position.IsZero() || len(events) > 1 {
+		// Older servers answer an idempotent retry without a position, and
+		// EventStoreDB reports a multi-event write at its transaction's
+		// position, not at its last event's: read the last event's.
 		p, err := s.positionOf(ctx, c, stream, res.NextExpectedRevision)
-		if err != nil {
+		if err != nil && res.Position.IsZero() {
 			return eventstore.AppendResult{}, err
 		}
-		res.Position = p
+		if err == nil && !p.IsZero() && p != eventstore.End {
+			res.Position = p
+		}
 	}
 	return res, nil
 }

@@ -9,7 +9,8 @@
 // stream revisions from 0, expected-revision checks answered with the
 // WrongExpectedVersion message, idempotent re-appends of the same event IDs,
 // $all positions as (commit, prepare) pairs that grow with the log's byte
-// size (events of one append share their commit position), soft deletion
+// size (events of one append share their commit position, and the append is
+// answered with that transaction position, not its last event's), soft deletion
 // (truncate-before plus a $metadata event) and tombstones ($streamDeleted,
 // reported with the stream-deleted trailers), catch-up subscriptions with a
 // confirmation, caught-up and filtered checkpoint messages.
@@ -478,8 +479,10 @@ func (svc *streamsService) Append(stream api.Streams_AppendServer) error {
 		success.PositionOption = &api.AppendResp_Success_NoPosition{NoPosition: &shared.Empty{}}
 	} else {
 		success.CurrentRevisionOption = &api.AppendResp_Success_CurrentRevision{CurrentRevision: out.last}
+		// Like EventStoreDB, answer with the write's transaction position:
+		// the commit position and the first event's prepare position.
 		success.PositionOption = &api.AppendResp_Success_Position{Position: &api.AppendResp_Position{
-			CommitPosition: out.commit, PreparePosition: out.prepare,
+			CommitPosition: out.commit, PreparePosition: out.commit,
 		}}
 	}
 	return stream.SendAndClose(&api.AppendResp{Result: &api.AppendResp_Success_{Success: success}})

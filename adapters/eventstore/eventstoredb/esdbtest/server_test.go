@@ -110,8 +110,8 @@ func TestAppendRevisionsAndPositions(t *testing.T) {
 	if evs[3].Position.Commit <= evs[2].Position.Prepare {
 		t.Errorf("next append at %v does not follow %v", evs[3].Position, evs[2].Position)
 	}
-	if first.CommitPosition != evs[2].Position.Commit || first.PreparePosition != evs[2].Position.Prepare {
-		t.Errorf("append result at %d:%d, want the last event's %v", first.CommitPosition, first.PreparePosition, evs[2].Position)
+	if first.CommitPosition != evs[0].Position.Commit || first.PreparePosition != evs[0].Position.Prepare {
+		t.Errorf("append result at %d:%d, want the transaction's %v", first.CommitPosition, first.PreparePosition, evs[0].Position)
 	}
 	for i, e := range evs {
 		if e.EventNumber != uint64(i) || e.StreamID != "order-1" || e.EventType != "thing.happened.v1" ||
