@@ -131,7 +131,9 @@ type snapshot[S any] struct {
 // Load folds an aggregate's stream into its state. It returns the state, the
 // revision of the last event and whether the stream exists (an absent stream
 // yields agg.Initial() and false). When store is a *CachingStore only the
-// events since the cached state are read. Errors: ErrCorruptStream, or the
+// events since the cached state are read, and the state is returned through
+// its Clone() S method when it has one (states whose Evolve folds in place
+// must have one, or share memory with the cache). Errors: ErrCorruptStream, or the
 // store's error (ErrUnavailable, ErrClosed, the context's error).
 func Load[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate[S, C], id string) (S, uint64, bool, error) {
 	var zero S
@@ -154,7 +156,13 @@ func Load[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate[S
 		return zero, 0, false, err
 	}
 	slot.value = snap
-	return snap.state, snap.revision, snap.exists, nil
+	// The cached state is folded in place by later commands: hand out a copy
+	// when the state knows how to make one.
+	st := snap.state
+	if c, ok := any(st).(interface{ Clone() S }); ok {
+		st = c.Clone()
+	}
+	return st, snap.revision, snap.exists, nil
 }
 
 // catchUp reads the events after snap (or the whole stream when snap is nil)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/remitflow/remitflow/domain/agent"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/customer"
 	"github.com/remitflow/remitflow/domain/eventstore"
@@ -206,7 +207,14 @@ func newEnv(t tb, base eventstore.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, base: base, store: store, clock: clock, svc: svc}
+	e := &env{t: t, base: base, store: store, clock: clock, svc: svc}
+	for _, id := range []string{"agt_1", "agt_2"} {
+		e.must(command.Handle(context.Background(), store, agent.Aggregate, id, agent.Command(agent.Register{
+			Meta: agent.Meta{ID: "reg-" + id, Actor: "test"}, AgentID: id, PartnerID: "cashnet", Country: "KE", Currency: "KES",
+			MaxPayout: money.MustParse("200000", "KES"), DailyCashLimit: money.MustParse("5000000", "KES"),
+		}), e.meta("reg-"+id)))
+	}
+	return e
 }
 
 func (e *env) meta(id string) command.CommandMeta {

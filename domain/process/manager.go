@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/remitflow/remitflow/domain/agent"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/customer"
 	"github.com/remitflow/remitflow/domain/eventstore"
@@ -16,6 +17,7 @@ import (
 	"github.com/remitflow/remitflow/domain/payout"
 	"github.com/remitflow/remitflow/domain/transfer"
 	"github.com/remitflow/remitflow/domain/wallet"
+	"github.com/shopspring/decimal"
 )
 
 // Actor is the actor written on every command the process manager issues.
@@ -30,6 +32,12 @@ const (
 	DefaultPickupTTL         = 7 * 24 * time.Hour
 	DefaultCheckpointEvery   = 512
 )
+
+// DefaultCommission pays a cash-pickup agent 0.5% of the amount paid out,
+// rounded down to minor units.
+func DefaultCommission(t transfer.State) money.Amount {
+	return t.Quote.Receive.Mul(decimal.New(5, -3)).RoundDown()
+}
 
 // ErrMissingDependency means New was called without a required port.
 var ErrMissingDependency = errors.New("process: missing dependency")
@@ -71,6 +79,9 @@ type Config struct {
 	PickupTTL time.Duration
 	// CheckpointEvery is how many handled events pass between checkpoints.
 	CheckpointEvery int
+	// Commission is what a cash-pickup agent earns for paying a transfer, in
+	// the payout currency; default DefaultCommission.
+	Commission func(transfer.State) money.Amount
 	// OnSkip, if set, is told about steps ended by a domain error.
 	OnSkip func(transferID, step string, err error)
 }
@@ -96,6 +107,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CheckpointEvery <= 0 {
 		c.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if c.Commission == nil {
+		c.Commission = DefaultCommission
 	}
 	return c
 }
@@ -444,7 +458,19 @@ func (st step) retry(ctx context.Context, s transfer.State, now time.Time) error
 }
 
 func (st step) settle(ctx context.Context, s transfer.State) error {
-	ps, err := SettlementPostings(s)
+	partner := string(s.Recipient.Provider)
+	cashAgent := s.Paid != nil && s.Paid.Method == transfer.CashPickup
+	if cashAgent {
+		as, _, _, err := command.Load(ctx, st.m.store, agent.Aggregate, s.Paid.AgentID)
+		if err != nil {
+			return err
+		}
+		if !as.Registered {
+			return fmt.Errorf("%w: %s", agent.ErrAgentNotFound, s.Paid.AgentID)
+		}
+		partner = as.Agent.PartnerID
+	}
+	ps, err := SettlementPostings(s, partner)
 	if err != nil {
 		return err
 	}
@@ -453,8 +479,36 @@ func (st step) settle(ctx context.Context, s transfer.State) error {
 	}); err != nil {
 		return err
 	}
+	if cashAgent {
+		if err := st.agentPayout(ctx, s); err != nil {
+			return err
+		}
+	}
 	_, err = st.transfer(ctx, "complete", transfer.Complete{})
 	return err
+}
+
+// agentPayout credits the paying agent with the cash it handed out and its
+// commission.
+func (st step) agentPayout(ctx context.Context, s transfer.State) error {
+	id := s.Paid.AgentID
+	run := func(name string, build func(agent.Meta) agent.Command) error {
+		meta := st.meta(name)
+		_, err := command.Handle(ctx, st.m.store, agent.Aggregate, id, build(agent.Meta{ID: meta.CommandID, Actor: Actor}), meta)
+		return err
+	}
+	if err := run("agent-payout", func(m agent.Meta) agent.Command {
+		return agent.RecordCashPayout{Meta: m, AgentID: id, TransferID: s.ID, Amount: s.Paid.Amount}
+	}); err != nil {
+		return err
+	}
+	fee := st.m.cfg.Commission(s)
+	if !fee.IsPositive() {
+		return nil
+	}
+	return run("agent-commission", func(m agent.Meta) agent.Command {
+		return agent.EarnCommission{Meta: m, AgentID: id, TransferID: s.ID, Amount: fee}
+	})
 }
 
 func (st step) refund(ctx context.Context, s transfer.State) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/remitflow/remitflow/adapters/eventstore/memory"
+	"github.com/remitflow/remitflow/domain/agent"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/customer"
 	"github.com/remitflow/remitflow/domain/eventstore"
@@ -21,15 +22,16 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// ledgerOf folds every money-moving wallet event into balances.
+// ledgerOf folds every money-moving event (wallets and agents) into balances.
 func ledgerOf(t tb, s eventstore.Store) ledger.Balances {
 	t.Helper()
 	b := ledger.Balances{}
-	for ev, err := range s.ReadAll(context.Background(), eventstore.ReadAllOptions{Filter: eventstore.StreamPrefix("wallet-")}) {
+	decoders := map[string]func(string, []byte) (command.Event, error){"wallet": wallet.Decode, "agent": agent.Decode}
+	for ev, err := range s.ReadAll(context.Background(), eventstore.ReadAllOptions{Filter: eventstore.StreamPrefix("wallet-", "agent-")}) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := wallet.Decode(ev.Type, ev.Data)
+		e, err := decoders[eventstore.Category(ev.Stream)](ev.Type, ev.Data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -383,6 +385,15 @@ func TestCashPickup(t *testing.T) {
 	checkBalanced(t, b)
 	if got := b.Get(ledger.AgentFloat("agt_1"), "KES"); !got.Equal(money.MustParse("12437.16", "KES")) {
 		t.Errorf("agent float %s", got)
+	}
+	if got := b.Get(ledger.AgentCommission("agt_1"), "KES"); !got.Equal(money.MustParse("62.18", "KES")) {
+		t.Errorf("agent commission %s", got)
+	}
+	if got := b.Get(ledger.PartnerPayable("cashnet"), "KES"); !got.IsZero() {
+		t.Errorf("cash partner payable %s, want 0 after the agent's payout", got)
+	}
+	if _, err := e.svc.LookupPickup(ctx, "agt_9", exp.ID, pickupCode(exp.ID)); !errors.Is(err, agent.ErrAgentNotFound) {
+		t.Errorf("unknown agent: %v", err)
 	}
 	if got := b.Get("customer:cus_1:available", "USD"); !got.Equal(usd("400")) {
 		t.Errorf("available %s, want 400 (expired pickup refunded)", got)

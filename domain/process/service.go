@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/remitflow/remitflow/domain/agent"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/customer"
 	"github.com/remitflow/remitflow/domain/eventstore"
@@ -228,12 +229,17 @@ type PickupView struct {
 
 // LookupPickup is an agent's lookup of a cash pickup by transfer ID and code:
 // it locks the pickup to the agent for transfer.LockDuration and returns
-// what to pay and to whom. Errors: transfer.ErrTransferNotFound,
+// what to pay and to whom. Errors: agent.ErrAgentNotFound,
+// agent.ErrAgentInactive, agent.ErrCurrency, agent.ErrPayoutLimit (the agent
+// cannot pay this amount now), transfer.ErrTransferNotFound,
 // transfer.ErrInvalidPickupCode, transfer.ErrPickupLocked,
 // transfer.ErrPickupExpired, transfer.ErrAlreadyPaid,
 // transfer.ErrWrongPayoutMethod, transfer.ErrInvalidTransition, or store
 // errors.
 func (s *Service) LookupPickup(ctx context.Context, agentID, id, code string) (PickupView, error) {
+	if err := s.canPayOut(ctx, agentID, id); err != nil {
+		return PickupView{}, err
+	}
 	cmdID := command.DeriveID(id, "lock", agentID, s.clock.Now().UTC().String())
 	v, err := s.run(ctx, id, cmdID, "agent:"+agentID, transfer.LockPickup{AgentID: agentID, Code: code})
 	if err != nil {
@@ -252,6 +258,12 @@ func (s *Service) LookupPickup(ctx context.Context, agentID, id, code string) (P
 // transfer.ErrPickupNotLocked and transfer.ErrInvalidCommand. Repeating the
 // same completion returns the transfer unchanged.
 func (s *Service) CompleteCashPickup(ctx context.Context, agentID, id, code, idType, idNumber string) (View, error) {
+	if err := s.canPayOut(ctx, agentID, id); err != nil {
+		if errors.Is(err, transfer.ErrAlreadyPaid) {
+			return s.completedBy(ctx, agentID, id, idType, idNumber)
+		}
+		return View{}, err
+	}
 	cmdID := command.DeriveID(id, "pay-pickup", agentID)
 	v, err := s.run(ctx, id, cmdID, "agent:"+agentID, transfer.PayPickup{AgentID: agentID, Code: code, IDType: idType, IDNumber: idNumber})
 	if errors.Is(err, command.ErrCommandConflict) {
@@ -259,6 +271,36 @@ func (s *Service) CompleteCashPickup(ctx context.Context, agentID, id, code, idT
 		return View{}, fmt.Errorf("%w: %s", transfer.ErrAlreadyPaid, id)
 	}
 	return v, err
+}
+
+// canPayOut checks that the agent may pay the transfer's receive amount in
+// cash now (agent.CanPayOut) and that the transfer is not paid yet.
+func (s *Service) canPayOut(ctx context.Context, agentID, id string) error {
+	v, err := s.view(ctx, id, eventstore.Position{})
+	if err != nil {
+		return err
+	}
+	if v.Paid != nil {
+		return fmt.Errorf("%w: %s", transfer.ErrAlreadyPaid, id)
+	}
+	as, _, _, err := command.Load(ctx, s.store, agent.Aggregate, agentID)
+	if err != nil {
+		return err
+	}
+	return agent.CanPayOut(as, v.Quote.Receive, s.clock.Now())
+}
+
+// completedBy returns the transfer when this agent already paid it with the
+// same identity document, and transfer.ErrAlreadyPaid otherwise.
+func (s *Service) completedBy(ctx context.Context, agentID, id, idType, idNumber string) (View, error) {
+	v, err := s.view(ctx, id, eventstore.Position{})
+	if err != nil {
+		return View{}, err
+	}
+	if v.Paid.AgentID == agentID && v.Paid.IDNumberHash == transfer.HashIDNumber(id, idType, idNumber) {
+		return v, nil
+	}
+	return View{}, fmt.Errorf("%w: %s", transfer.ErrAlreadyPaid, id)
 }
 
 // ReleaseTransfer releases a held transfer by a compliance decision.

@@ -17,16 +17,18 @@ var ErrNotSettleable = fmt.Errorf("process: transfer cannot be settled")
 // SettlementPostings returns the postings that settle a paid-out transfer's
 // wallet reservation:
 //
-//	customer:<sender>:reserved → revenue:fees        fee
-//	customer:<sender>:reserved → fx:<send ccy>        send (the converted part)
-//	fx:<recv ccy>              → payee               receive amount
-//	fx:<recv ccy>              → revenue:fx           send × mid rate − receive
+//	customer:<sender>:reserved → revenue:fees              fee
+//	customer:<sender>:reserved → fx:<send ccy>              send (the converted part)
+//	fx:<recv ccy>              → partner:<partner>:payable  receive amount
+//	fx:<recv ccy>              → revenue:fx                 send × mid rate − receive
 //
-// where the payee is partner:<provider>:payable for a mobile wallet payout
-// and agent:<agent>:float for a cash pickup. The FX position thus moves at
-// the mid rate and the margin is income; each currency sums to zero. It
-// returns ErrNotSettleable unless the transfer is paid out.
-func SettlementPostings(t transfer.State) (ledger.Postings, error) {
+// where partner is the mobile-money provider ("mpesa") for a mobile wallet
+// payout and the paying agent's partner for a cash pickup (the agent's cash
+// payout then moves the payable to the agent's float). The FX position thus
+// moves at the mid rate and the margin is income; each currency sums to
+// zero. It returns ErrNotSettleable unless the transfer is paid out, or
+// ledger errors for an empty partner.
+func SettlementPostings(t transfer.State, partner string) (ledger.Postings, error) {
 	if t.Paid == nil {
 		return nil, fmt.Errorf("%w: %s is %s", ErrNotSettleable, t.ID, t.Status)
 	}
@@ -37,10 +39,10 @@ func SettlementPostings(t transfer.State) (ledger.Postings, error) {
 		ps = append(ps, ledger.Move(reserved, ledger.RevenueFees, q.Fee)...)
 	}
 	ps = append(ps, ledger.Move(reserved, ledger.FX(q.Send.Currency), q.Send)...)
-	payee := ledger.PartnerPayable(string(t.Recipient.Provider))
-	if t.Paid.Method == transfer.CashPickup {
-		payee = ledger.AgentFloat(t.Paid.AgentID)
+	if partner == "" {
+		return nil, fmt.Errorf("%w: no partner to pay for %s", ErrNotSettleable, t.ID)
 	}
+	payee := ledger.PartnerPayable(partner)
 	fxRecv := ledger.FX(q.Receive.Currency)
 	ps = append(ps, ledger.Move(fxRecv, payee, q.Receive)...)
 	atMid := money.Amount{Value: q.Send.Value.Mul(q.MidRate).RoundBank(MarginScale), Currency: q.Receive.Currency}
