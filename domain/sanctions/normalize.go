@@ -23,12 +23,13 @@ type token struct {
 	// "mahamad"), so that vowel-only transliteration differences vanish.
 	vowels string
 	// abjad marks words transliterated from Arabic script, which omits
-	// short vowels: they are compared on skeletons as well.
+	// short vowels: they are compared on consonants as well.
 	abjad bool
 }
 
-// Words removed from names before matching, unless nothing else remains:
-// honorifics and titles, legal forms and name particles.
+// Words removed from names before matching, unless nothing else would
+// remain: honorifics and titles, legal forms and connecting words, and name
+// particles (those only before another word).
 var (
 	honorifics = wordSet(`
 		mr mrs ms miss mister madam dr doctor prof professor sir dame lord lady rev reverend
@@ -42,8 +43,8 @@ var (
 		ooo zao oao pao ao tov pat fze fzco fzc fz sal sae saog saoc wll bhd sdn kk kft doo ad
 		eood ood ead sro spol tbk cv sac saic sab sapi ltda lda eirl ca sc scs snc jv gk
 		the of and for und et`)
-	// particles are dropped only before another word: "de la Cruz", "bin
-	// Laden", but the Vietnamese surname "Le".
+	// Particles are dropped only before another word: "de la Cruz", "bin
+	// Laden", but not the Vietnamese surname "Le".
 	particles = wordSet(`
 		al el ul ar ash at az bin ibn bint ben bent
 		de del della dela der den di da do dos das du la le lo van von ter y e`)
