@@ -16,6 +16,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -416,3 +419,69 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 	tr.MaxIdleConnsPerHost = 64
 	return &http.Client{Timeout: timeout, Transport: tr}
 }
+
+// Env reads configuration variables, collecting parse errors.
+type Env struct {
+	Get  func(string) string
+	errs []error
+}
+
+// String returns the variable's value, trimmed.
+func (e *Env) String(name string) string { return strings.TrimSpace(e.Get(name)) }
+
+// Duration parses a Go duration ("30s"); empty gives def.
+func (e *Env) Duration(name string, def time.Duration) time.Duration {
+	v := e.String(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		e.errs = append(e.errs, fmt.Errorf("%s: %q is not a duration", name, v))
+		return def
+	}
+	return d
+}
+
+// Bool parses true/false/1/0; empty is false.
+func (e *Env) Bool(name string) bool {
+	v := e.String(name)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: %q is not a boolean", name, v))
+	}
+	return b
+}
+
+// File reads the file the variable names; empty gives nil.
+func (e *Env) File(name string) []byte {
+	v := e.String(name)
+	if v == "" {
+		return nil
+	}
+	b, err := os.ReadFile(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: %w", name, err))
+	}
+	return b
+}
+
+// List splits a comma-separated variable, dropping empty items.
+func (e *Env) List(name string) []string {
+	var out []string
+	for _, s := range strings.Split(e.String(name), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Fail records an error.
+func (e *Env) Fail(err error) { e.errs = append(e.errs, err) }
+
+// Err returns the collected errors.
+func (e *Env) Err() error { return errors.Join(e.errs...) }
