@@ -249,8 +249,8 @@ func NewPricer(book *RateBook, cfg PricingConfig) (*Pricer, error) {
 		if !ok1 || !ok2 || !ok3 || !ok4 {
 			return nil, fmt.Errorf("%w: corridor %s: amounts out of range", ErrInvalidConfig, c.pair)
 		}
-		k, _ := pairKey(c.cfg.Send, c.cfg.Receive) // valid currencies are three upper-case letters
-		p.corridors[k] = c
+		key, _ := pairKey(c.cfg.Send, c.cfg.Receive) // valid currencies are three upper-case letters
+		p.corridors[key] = c
 	}
 	return p, nil
 }
