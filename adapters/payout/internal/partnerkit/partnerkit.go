@@ -485,3 +485,17 @@ func (e *Env) Fail(err error) { e.errs = append(e.errs, err) }
 
 // Err returns the collected errors.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
+
+// Int parses a non-negative integer; empty gives def.
+func (e *Env) Int(name string, def int) int {
+	v := e.String(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		e.errs = append(e.errs, fmt.Errorf("%s: %q is not a non-negative integer", name, v))
+		return def
+	}
+	return n
+}
