@@ -43,15 +43,10 @@ const (
 	StoreMemory       = "memory"
 )
 
-// Errors returned by Validate, FromEnv and Open. Each is wrapped with the
-// offending value; test with errors.Is.
-var (
-	// ErrInvalid means the configuration is incomplete or malformed.
-	ErrInvalid = errors.New("storeconfig: invalid configuration")
-	// ErrNotAvailable means the store kind is valid but this build does not
-	// include its adapter.
-	ErrNotAvailable = errors.New("storeconfig: store kind not available in this build")
-)
+// ErrInvalid means the configuration is incomplete or malformed. Validate,
+// FromEnv, Open, NewRelay and ConsumerConfig wrap it with the offending
+// variable; test with errors.Is.
+var ErrInvalid = errors.New("storeconfig: invalid configuration")
 
 // Config says which event store to open and whether and where to relay
 // events to Kafka. Start from Default; FromEnv fills it from REMITFLOW_*
@@ -315,10 +310,10 @@ func collect(opts []Option) options {
 
 // Open validates cfg and opens its event store. The returned function closes
 // the store; call it once, after everything using the store has stopped.
-// Errors wrap ErrInvalid for a bad configuration, ErrNotAvailable for a kind
-// this build lacks, eventstore.ErrUnavailable when EventStoreDB cannot be
-// reached, or the adapter's own error (such as the embedded store's lock
-// being held by another process).
+// Errors wrap ErrInvalid for a bad configuration,
+// eventstore.ErrUnavailable when EventStoreDB cannot be reached,
+// embedded.ErrLocked when another store holds the embedded data directory,
+// the context's error, or the adapter's own error.
 func Open(ctx context.Context, cfg Config, opts ...Option) (eventstore.Store, func() error, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/remitflow/remitflow/adapters/eventstore/embedded"
 	"github.com/remitflow/remitflow/adapters/kafkarelay"
 	"github.com/remitflow/remitflow/adapters/storeconfig"
 	"github.com/remitflow/remitflow/domain/eventstore"
@@ -182,6 +184,50 @@ func TestOpen(t *testing.T) {
 	}
 	if _, err := store.Append(ctx, "counter-1", eventstore.Any(), counterEvent(2)); !errors.Is(err, eventstore.ErrClosed) {
 		t.Errorf("Append after close = %v, want ErrClosed", err)
+	}
+}
+
+func TestOpenEmbedded(t *testing.T) {
+	ctx := t.Context()
+	dir := filepath.Join(t.TempDir(), "store")
+	cfg, err := storeconfig.FromEnv(env("REMITFLOW_DATA_DIR", dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, closeStore, err := storeconfig.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Open(embedded) = %v", err)
+	}
+	res, err := store.Append(ctx, "counter-1", eventstore.NoStream(), counterEvent(1))
+	if err != nil {
+		t.Fatalf("Append = %v", err)
+	}
+	// The directory is locked while open: a second replica on the same data
+	// is refused rather than corrupting it.
+	if _, _, err := storeconfig.Open(ctx, cfg); !errors.Is(err, embedded.ErrLocked) {
+		t.Errorf("second Open of %s = %v, want embedded.ErrLocked", dir, err)
+	}
+	if err := closeStore(); err != nil {
+		t.Fatalf("close = %v", err)
+	}
+	// Reopened, the event is still there.
+	store, closeStore, err = storeconfig.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("reopen = %v", err)
+	}
+	defer closeStore()
+	n := 0
+	for ev, err := range store.ReadStream(ctx, "counter-1", eventstore.ReadStreamOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Position != res.Position {
+			t.Errorf("reopened event at %v, want %v", ev.Position, res.Position)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Errorf("reopened store has %d events, want 1", n)
 	}
 }
 
