@@ -288,23 +288,23 @@ type leg struct {
 func (l leg) staleAt(t time.Time) bool { return t.Sub(l.asOf) > l.maxAge }
 
 // findLeg returns the preferred published rate between two currencies at t:
-// the first fresh one in source order, else the first stale one.
-func (b *RateBook) findLeg(from, to money.Currency, t time.Time) (leg, bool) {
+// the first fresh one in source order, else the first stale one. skipped
+// reports whether a preferred source's rate was passed over as stale.
+func (b *RateBook) findLeg(from, to money.Currency, t time.Time) (l leg, found, skipped bool) {
 	var stale leg
-	found := false
 	for _, src := range b.sources {
 		l, ok := b.sourceLeg(src, from, to, t)
 		if !ok {
 			continue
 		}
 		if !l.staleAt(t) {
-			return l, true
+			return l, true, found
 		}
 		if !found {
 			stale, found = l, true
 		}
 	}
-	return stale, found
+	return stale, found, found
 }
 
 func (b *RateBook) sourceLeg(src string, from, to money.Currency, t time.Time) (leg, bool) {
@@ -343,13 +343,17 @@ func (b *RateBook) resolve(pair Pair, t time.Time) (resolution, error) {
 	var (
 		legs      [3]leg
 		staleLegs []leg
+		// skipped is set once a preferred source or path was passed over
+		// as stale: at earlier instants it may have been fresh.
+		skipped bool
 	)
 	try := func(via ...money.Currency) bool {
 		hops := append(append(make([]money.Currency, 0, 4), pair.Base), via...)
 		hops = append(hops, pair.Quote)
 		fresh := true
 		for i := 0; i+1 < len(hops); i++ {
-			l, ok := b.findLeg(hops[i], hops[i+1], t)
+			l, ok, skippedStale := b.findLeg(hops[i], hops[i+1], t)
+			skipped = skipped || skippedStale
 			if !ok {
 				return false
 			}
@@ -358,6 +362,7 @@ func (b *RateBook) resolve(pair Pair, t time.Time) (resolution, error) {
 		}
 		n := len(hops) - 1
 		if !fresh {
+			skipped = true
 			if staleLegs == nil {
 				staleLegs = slices.Clone(legs[:n])
 			}
@@ -369,7 +374,7 @@ func (b *RateBook) resolve(pair Pair, t time.Time) (resolution, error) {
 		// been fresh then); later ones until a snapshot takes effect or a
 		// leg of this path turns stale.
 		res.from = t
-		if staleLegs == nil {
+		if !skipped {
 			res.from = b.prevTimeLocked(t)
 		}
 		res.until = b.nextTimeLocked(t)

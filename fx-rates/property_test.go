@@ -218,3 +218,59 @@ func TestFastMathEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestPropertyCacheMatchesBook prices at random instants, in random order,
+// while snapshots are added, and checks every quote against an uncached
+// lookup in the book: the pricer's rate cache never serves a rate the book
+// would not give at that instant, including across staleness boundaries and
+// source preference changes.
+func TestPropertyCacheMatchesBook(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		book, err := NewRateBook(BookConfig{
+			Sources: []string{"pinned", "feed"},
+			MaxAge:  map[string]time.Duration{"pinned": 30 * time.Minute, "feed": 3 * time.Hour},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := CorridorConfig{Send: "USD", Receive: "KES", MarginBps: dec("100"), FeePercent: dec("1"),
+			MinSend: dec("1"), MaxSend: dec("10000"), QuoteTTL: Duration(time.Minute)}
+		p, err := NewPricer(book, PricingConfig{Corridors: []CorridorConfig{cfg}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := money.MustParse("100", "USD")
+		for step := range rapid.IntRange(1, 40).Draw(t, "steps") {
+			if rapid.IntRange(0, 3).Draw(t, "add") == 0 {
+				src := rapid.SampledFrom([]string{"pinned", "feed"}).Draw(t, "source")
+				at := pinnedAt.Add(time.Duration(rapid.IntRange(0, 600).Draw(t, "addMinute")) * time.Minute)
+				mid := decimal.New(int64(12000+rapid.IntRange(0, 1000).Draw(t, "mid")), -2)
+				s := Snapshot{Source: src, Base: "USD", AsOf: at, Rates: map[money.Currency]Price{"KES": {Mid: mid}}}
+				if rapid.Bool().Draw(t, "inverse") {
+					s = Snapshot{Source: src, Base: "KES", AsOf: at, Rates: map[money.Currency]Price{"USD": {Mid: ratio(one, mid, 12)}}}
+				}
+				if err := book.Add(s); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			now := pinnedAt.Add(time.Duration(rapid.IntRange(-10, 700).Draw(t, "quoteMinute")) * time.Minute)
+			q, qerr := p.QuoteFixedSend(send, "KES", now)
+			want, werr := book.AsOf(MustPair("USD", "KES"), now)
+			if (qerr == nil) != (werr == nil) {
+				t.Fatalf("step %d at %s: quote error %v, book error %v", step, now, qerr, werr)
+			}
+			if werr != nil {
+				for _, target := range []error{ErrStaleRate, ErrNoPath, ErrNoRate} {
+					if errors.Is(werr, target) != errors.Is(qerr, target) {
+						t.Fatalf("step %d at %s: quote error %v, book error %v", step, now, qerr, werr)
+					}
+				}
+				continue
+			}
+			if !q.MidRate.Mid.Equal(want.Mid) || q.MidRate.Source != want.Source || !q.RateAsOf.Equal(want.AsOf) {
+				t.Fatalf("step %d at %s: quote priced from %v, book says %v", step, now, q.MidRate, want)
+			}
+		}
+	})
+}
