@@ -182,8 +182,6 @@ func TestParseFullList(t *testing.T) {
 }
 
 func TestParseFullListTruncatedAnywhereFails(t *testing.T) {
-	l, _ := loadFull(t)
-	_ = l
 	files := readTestdata(t)
 	for _, cut := range []int{1, 1000, len(files[0]) / 2, len(files[0]) - 3} {
 		_, err := Parse(bytes.NewReader(files[0][:cut]), bytes.NewReader(files[1]), bytes.NewReader(files[2]), testLoadedAt)
