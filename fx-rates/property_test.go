@@ -274,3 +274,65 @@ func TestPropertyCacheMatchesBook(t *testing.T) {
 		}
 	})
 }
+
+// TestPropertyCacheMatchesBookCross is TestPropertyCacheMatchesBook for
+// cross rates through one or two pivots fed by three sources.
+func TestPropertyCacheMatchesBookCross(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		book, err := NewRateBook(BookConfig{
+			Sources: []string{"pinned", "ecb", "feed"},
+			MaxAge:  map[string]time.Duration{"pinned": 20 * time.Minute, "ecb": 4 * time.Hour, "feed": time.Hour},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var corridors []CorridorConfig
+		for _, c := range []money.Currency{"USD", "GBP", "EUR"} {
+			corridors = append(corridors, CorridorConfig{Send: c, Receive: "KES", MarginBps: dec("75"),
+				MinSend: dec("1"), MaxSend: dec("10000"), QuoteTTL: Duration(time.Minute)})
+		}
+		p, err := NewPricer(book, PricingConfig{Corridors: corridors})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rate := func(label string) decimal.Decimal {
+			return decimal.New(int64(rapid.IntRange(1000, 200000).Draw(t, label)), -3)
+		}
+		for step := range rapid.IntRange(1, 50).Draw(t, "steps") {
+			if rapid.IntRange(0, 2).Draw(t, "add") == 0 {
+				at := pinnedAt.Add(time.Duration(rapid.IntRange(0, 480).Draw(t, "addMinute")) * time.Minute)
+				var s Snapshot
+				switch rapid.IntRange(0, 2).Draw(t, "source") {
+				case 0:
+					s = Snapshot{Source: "pinned", Base: "GBP", AsOf: at, Rates: map[money.Currency]Price{"KES": {Mid: rate("gbpkes")}}}
+				case 1:
+					s = Snapshot{Source: "ecb", Base: "EUR", AsOf: at, Rates: map[money.Currency]Price{"USD": {Mid: rate("eurusd")}, "GBP": {Mid: rate("eurgbp")}}}
+				default:
+					s = Snapshot{Source: "feed", Base: "USD", AsOf: at, Rates: map[money.Currency]Price{"KES": {Mid: rate("usdkes")}}}
+				}
+				if err := book.Add(s); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			c := rapid.SampledFrom(corridors).Draw(t, "corridor")
+			now := pinnedAt.Add(time.Duration(rapid.IntRange(-10, 600).Draw(t, "quoteMinute")) * time.Minute)
+			q, qerr := p.QuoteFixedSend(money.MustParse("100", string(c.Send)), "KES", now)
+			want, werr := book.AsOf(c.Pair(), now)
+			if (qerr == nil) != (werr == nil) {
+				t.Fatalf("step %d %s at %s: quote error %v, book error %v", step, c.Pair(), now, qerr, werr)
+			}
+			if werr != nil {
+				for _, target := range []error{ErrStaleRate, ErrNoPath, ErrNoRate} {
+					if errors.Is(werr, target) != errors.Is(qerr, target) {
+						t.Fatalf("step %d %s at %s: quote error %v, book error %v", step, c.Pair(), now, qerr, werr)
+					}
+				}
+				continue
+			}
+			if !q.MidRate.Mid.Equal(want.Mid) || q.MidRate.Source != want.Source || !q.RateAsOf.Equal(want.AsOf) {
+				t.Fatalf("step %d %s at %s: quote priced from %v via %v, book says %v via %v", step, c.Pair(), now, q.MidRate, q.MidRate.Via, want, want.Via)
+			}
+		}
+	})
+}
