@@ -230,10 +230,14 @@ func (e *env) must(_ command.Result, err error) {
 
 // customer registers a tier-2 customer and funds the wallet.
 func (e *env) customer(id string, funds string, credit string) {
+	e.customerTier(id, customer.Tier2, funds, credit)
+}
+
+func (e *env) customerTier(id string, tier customer.Tier, funds string, credit string) {
 	ctx := context.Background()
 	e.must(command.Handle(ctx, e.store, customer.Aggregate, id, customer.Command(customer.Register{
 		Meta: customer.Meta{ID: "reg-" + id, Actor: "test"}, CustomerID: id, Country: "US", Phone: "+12025550123",
-		Tier: customer.Tier2, PII: customer.EncryptedPII{KeyID: "k-" + id, Ciphertext: []byte("x")},
+		Tier: tier, PII: customer.EncryptedPII{KeyID: "k-" + id, Ciphertext: []byte("x")},
 	}), e.meta("reg-"+id)))
 	if funds != "" {
 		e.must(command.Handle(ctx, e.store, wallet.Aggregate, id, wallet.Command(wallet.Fund{

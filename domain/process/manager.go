@@ -313,11 +313,11 @@ func (st step) screen(ctx context.Context, s transfer.State) error {
 	if err != nil {
 		return err
 	}
-	sender, err := st.m.deps.Screener.Screen(ctx, Subject{Role: RoleSender, CustomerID: s.SenderID, Country: cs.Country})
+	sender, err := st.m.deps.Screener.Screen(ctx, Subject{Role: RoleSender, SubjectID: s.SenderID, TransferID: s.ID, CustomerID: s.SenderID, Country: cs.Country})
 	if err != nil {
 		return fmt.Errorf("process: screen sender of %s: %w", s.ID, err)
 	}
-	recipient, err := st.m.deps.Screener.Screen(ctx, Subject{Role: RoleRecipient, Name: s.Recipient.Name, Country: s.Recipient.Country})
+	recipient, err := st.m.deps.Screener.Screen(ctx, Subject{Role: RoleRecipient, SubjectID: RecipientSubject(s.Recipient), TransferID: s.ID, Name: s.Recipient.Name, Country: s.Recipient.Country})
 	if err != nil {
 		return fmt.Errorf("process: screen recipient of %s: %w", s.ID, err)
 	}
@@ -342,7 +342,13 @@ func (st step) screen(ctx context.Context, s transfer.State) error {
 		version = strings.TrimPrefix(version+","+recipient.ListVersion, ",")
 	}
 	rec := transfer.RecordScreening{Cleared: len(hits) == 0, Hits: hits, ListVersion: version}
-	if !rec.Cleared && st.m.deps.Cases != nil {
+	if !rec.Cleared {
+		rec.CaseID = sender.CaseID
+		if len(sender.Hits) == 0 || rec.CaseID == "" {
+			rec.CaseID = recipient.CaseID
+		}
+	}
+	if !rec.Cleared && rec.CaseID == "" && st.m.deps.Cases != nil {
 		if rec.CaseID, err = st.m.deps.Cases.Open(ctx, st.meta("case").CommandID, s, hits); err != nil {
 			return fmt.Errorf("process: open case for %s: %w", s.ID, err)
 		}

@@ -16,6 +16,11 @@ const (
 type Subject struct {
 	// Role is RoleSender or RoleRecipient.
 	Role string
+	// SubjectID names the person for compliance records: the customer ID
+	// for the sender, RecipientSubject(recipient) for the recipient.
+	SubjectID string
+	// TransferID is the transfer being screened.
+	TransferID string
 	// CustomerID is set for the sender; the adapter resolves the sender's
 	// name and date of birth from it (the PII vault), since events do not
 	// carry personal data in clear.
@@ -35,6 +40,9 @@ type ScreeningResult struct {
 	// Hits are the list entries at or above the threshold that a reviewer
 	// has not cleared for this subject; none means clear.
 	Hits []transfer.Hit
+	// CaseID is the compliance case the screener opened for the hits, if
+	// it opens cases.
+	CaseID string
 }
 
 // Screener screens one subject against the sanctions lists in force. It

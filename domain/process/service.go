@@ -303,15 +303,40 @@ func (s *Service) completedBy(ctx context.Context, agentID, id, idType, idNumber
 	return View{}, fmt.Errorf("%w: %s", transfer.ErrAlreadyPaid, id)
 }
 
-// ReleaseTransfer releases a held transfer by a compliance decision.
-// Errors: transfer.ErrTransferNotFound, transfer.ErrInvalidCommand (staff or
-// reason missing), transfer.ErrInvalidTransition (not held), or store errors.
+// ReleaseTransfer releases a held transfer by a compliance decision; when
+// the service's Gate is a CaseDecider (Compliance), the transfer's open
+// compliance cases are decided first. Errors: transfer.ErrTransferNotFound,
+// transfer.ErrInvalidCommand (staff or reason missing),
+// transfer.ErrInvalidTransition (not held), compliance errors, or store
+// errors.
 func (s *Service) ReleaseTransfer(ctx context.Context, staff, id, reason string) (View, error) {
-	return s.run(ctx, id, command.DeriveID(id, "release", staff, reason), "staff:"+staff, transfer.Release{By: staff, Reason: reason})
+	return s.decide(ctx, staff, id, reason, true)
 }
 
 // RejectTransfer rejects a held transfer by a compliance decision; it was
 // never funded, so nothing is refunded. Errors as for ReleaseTransfer.
 func (s *Service) RejectTransfer(ctx context.Context, staff, id, reason string) (View, error) {
-	return s.run(ctx, id, command.DeriveID(id, "reject", staff, reason), "staff:"+staff, transfer.Reject{By: staff, Reason: reason})
+	return s.decide(ctx, staff, id, reason, false)
+}
+
+func (s *Service) decide(ctx context.Context, staff, id, reason string, release bool) (View, error) {
+	v, err := s.view(ctx, id, eventstore.Position{})
+	if err != nil {
+		return View{}, err
+	}
+	var c transfer.Command = transfer.Reject{By: staff, Reason: reason}
+	name := "reject"
+	if release {
+		c, name = transfer.Release{By: staff, Reason: reason}, "release"
+	}
+	// Refuse before recording anything when the transfer is not held.
+	if _, err := transfer.Decide(v.State, c, s.clock.Now()); err != nil {
+		return View{}, err
+	}
+	if d, ok := s.gate.(CaseDecider); ok {
+		if err := d.DecideCases(ctx, v.State, release, staff, reason); err != nil {
+			return View{}, err
+		}
+	}
+	return s.run(ctx, id, command.DeriveID(id, name, staff, reason), "staff:"+staff, c)
 }
