@@ -24,7 +24,10 @@
 //     so tests can prove nobody was paid twice.
 //
 // New returns a *Server that is an http.Handler; Close stops pending
-// callbacks. ListenAndServe runs it standalone (cmd/partnersim).
+// callbacks. ListenAndServe runs it standalone (cmd/partnersim). Besides the
+// partner APIs it serves GET /sim/ledger (payments made), GET
+// /sim/mpesa/certificate (the PEM certificate to encrypt the M-Pesa initiator
+// password with) and GET /healthz.
 package partnersim
 
 import (
@@ -252,6 +255,10 @@ func New(cfg Config) (*Server, error) {
 	s.routesAirtel()
 	s.mux.HandleFunc("GET /sim/ledger", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Payments())
+	})
+	s.mux.HandleFunc("GET /sim/mpesa/certificate", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(s.certPEM)
 	})
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

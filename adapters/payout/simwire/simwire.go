@@ -5,6 +5,10 @@
 package simwire
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -53,8 +57,53 @@ func (o Options) defaults() Options {
 	return o
 }
 
+// Simulator is what the adapters need to know about a simulator: its
+// credentials and M-Pesa certificate. *partnersim.Server (in-process) and
+// *Remote (a separate cmd/partnersim) implement it.
+type Simulator interface {
+	Config() partnersim.Config
+	MPesaCertificatePEM() []byte
+}
+
+// Remote is a cmd/partnersim reached over HTTP, using the default credentials.
+type Remote struct {
+	cert []byte
+}
+
+// Dial fetches the certificate of the simulator at simURL
+// (GET /sim/mpesa/certificate). It returns an error when the simulator
+// cannot be reached or answers something else than a PEM certificate.
+func Dial(ctx context.Context, client *http.Client, simURL string) (*Remote, error) {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(simURL, "/")+"/sim/mpesa/certificate", nil)
+	if err != nil {
+		return nil, fmt.Errorf("simwire: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("simwire: reaching partnersim: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("simwire: reading certificate: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("BEGIN CERTIFICATE")) {
+		return nil, fmt.Errorf("simwire: partnersim certificate: HTTP %d", resp.StatusCode)
+	}
+	return &Remote{cert: body}, nil
+}
+
+// Config returns the default credentials cmd/partnersim accepts.
+func (r *Remote) Config() partnersim.Config { return partnersim.DefaultConfig() }
+
+// MPesaCertificatePEM returns the fetched certificate.
+func (r *Remote) MPesaCertificatePEM() []byte { return bytes.Clone(r.cert) }
+
 // MPesaConfig returns an M-Pesa configuration for the simulator.
-func MPesaConfig(sim *partnersim.Server, o Options) mpesa.Config {
+func MPesaConfig(sim Simulator, o Options) mpesa.Config {
 	o = o.defaults()
 	c := sim.Config().MPesa
 	return mpesa.Config{
@@ -67,7 +116,7 @@ func MPesaConfig(sim *partnersim.Server, o Options) mpesa.Config {
 }
 
 // MoMoConfig returns an MTN MoMo configuration for the simulator.
-func MoMoConfig(sim *partnersim.Server, o Options) momo.Config {
+func MoMoConfig(sim Simulator, o Options) momo.Config {
 	o = o.defaults()
 	c := sim.Config().MoMo
 	return momo.Config{
@@ -80,7 +129,7 @@ func MoMoConfig(sim *partnersim.Server, o Options) momo.Config {
 
 // AirtelConfig returns an Airtel configuration for the simulator, with the
 // Uganda, Kenya, Zambia and Tanzania markets.
-func AirtelConfig(sim *partnersim.Server, o Options) airtel.Config {
+func AirtelConfig(sim Simulator, o Options) airtel.Config {
 	o = o.defaults()
 	c := sim.Config().Airtel
 	return airtel.Config{
@@ -103,7 +152,7 @@ type Adapters struct {
 }
 
 // New builds the three adapters for sim. It returns the first constructor error.
-func New(sim *partnersim.Server, o Options) (Adapters, error) {
+func New(sim Simulator, o Options) (Adapters, error) {
 	mp, err := mpesa.New(MPesaConfig(sim, o))
 	if err != nil {
 		return Adapters{}, err
@@ -133,7 +182,7 @@ var DefaultRoutes = []router.Route{
 // callback handler wired to it: what `remitflow serve` runs when no partner
 // URLs are configured.
 type InProcess struct {
-	Sim      *partnersim.Server
+	Sim      Simulator
 	Adapters Adapters
 	// Router is the payout.Port the transfer process uses.
 	Router *router.Router
@@ -144,10 +193,11 @@ type InProcess struct {
 
 // NewInProcess wires everything to sim. o.SimURL is where sim is served (for
 // example the API server's own URL + "/partnersim", with the simulator
-// mounted there through http.StripPrefix), o.CallbackURL the public URL of
-// callbackPrefix on the API server. Final outcomes pushed by callbacks go to
+// mounted there through http.StripPrefix, or REMITFLOW_PARTNERSIM_URL with a
+// Remote from Dial), o.CallbackURL the public URL of callbackPrefix on the
+// API server. Final outcomes pushed by callbacks go to
 // sink. It returns a constructor error.
-func NewInProcess(sim *partnersim.Server, o Options, callbackPrefix string, sink payout.ResultSink) (*InProcess, error) {
+func NewInProcess(sim Simulator, o Options, callbackPrefix string, sink payout.ResultSink) (*InProcess, error) {
 	ads, err := New(sim, o)
 	if err != nil {
 		return nil, err

@@ -80,3 +80,50 @@ func TestInProcessLikeServe(t *testing.T) {
 		t.Errorf("simulator made %d payments, want 3", n)
 	}
 }
+
+// TestRemoteSimulator wires the adapters to a simulator running as a
+// separate server, as with REMITFLOW_PARTNERSIM_URL.
+func TestRemoteSimulator(t *testing.T) {
+	sim, err := partnersim.New(payouttest.SimConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	simSrv := httptest.NewServer(sim)
+	var h atomic.Pointer[http.Handler]
+	apiSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := h.Load(); p != nil {
+			(*p).ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(func() { sim.Close(); simSrv.Close(); apiSrv.Close() })
+	ctx := context.Background()
+	if _, err := simwire.Dial(ctx, nil, apiSrv.URL+"/nothing-here"); err == nil {
+		t.Error("Dial to something that is not partnersim succeeded")
+	}
+	remote, err := simwire.Dial(ctx, nil, simSrv.URL)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	done := make(chan payout.Result, 1)
+	ip, err := simwire.NewInProcess(remote, simwire.Options{SimURL: simSrv.URL, CallbackURL: apiSrv.URL + "/cb"}, "/cb",
+		func(_ context.Context, r payout.Result) error { done <- r; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hh http.Handler = ip.Callbacks
+	h.Store(&hh)
+	if _, err := ip.Router.Submit(ctx, payout.Request{Reference: "r-1", TransferID: "t-1", MSISDN: "254708374149", Country: "KE",
+		Amount: money.MustParse("700", "KES")}); err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	select {
+	case r := <-done:
+		if r.State != payout.StateSucceeded {
+			t.Fatalf("outcome = %+v, want succeeded", r)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no callback outcome")
+	}
+}
