@@ -148,7 +148,12 @@ type canonicalSnapshot struct {
 }
 
 // MarshalEvent validates the snapshot and encodes it as the data of an
-// EventTypePublished event. The encoding is canonical: equal snapshots (same
+// EventTypePublished event:
+//
+//	{"source":"ecb","base":"EUR","as_of":"2020-01-28T15:00:00Z",
+//	 "rates":{"JPY":{"mid":"120.02"},"USD":{"mid":"1.1005","bid":"1.1","ask":"1.101"}}}
+//
+// The encoding is canonical: equal snapshots (same
 // rates, however many trailing zeros they were published with, as-of in any
 // time zone) encode to identical bytes, with currencies in code order and the
 // as-of in UTC. It returns the errors of Validate.
