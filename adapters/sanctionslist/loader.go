@@ -51,6 +51,11 @@ type Config struct {
 	// to re-screen held and recent customers. It runs on the refreshing
 	// goroutine.
 	OnNewVersion func(ctx context.Context, v sanctions.Version, s *sanctions.Screener)
+	// ArchiveDir, if set, keeps the files of every version put in force in
+	// ArchiveDir/<version ID>/ (written before the version is installed or
+	// recorded), so OpenArchived can replay any screening against the list
+	// that was in force.
+	ArchiveDir string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -104,8 +109,8 @@ type Outcome struct {
 // Refresh fetches, parses and installs the list, and records its version.
 // On any error the list in force stays. Errors: ErrFetch (wrapped source
 // error), sanctions.ErrMalformedList (a *sanctions.ParseError),
-// ErrSuspiciousList, the command loop's and store's errors, or the
-// context's error. A list that parsed is installed even if recording it
+// ErrSuspiciousList, ErrArchive, the command loop's and store's errors, or
+// the context's error. A list that parsed is installed even if recording it
 // fails; the next Refresh records it.
 func (l *Loader) Refresh(ctx context.Context) (Outcome, error) {
 	select {
@@ -151,6 +156,11 @@ func (l *Loader) Refresh(ctx context.Context) (Outcome, error) {
 	s, err := sanctions.NewScreener(list, l.cfg.Options)
 	if err != nil {
 		return out, fmt.Errorf("sanctionslist: refresh: %w", err)
+	}
+	if l.cfg.ArchiveDir != "" {
+		if err := archive(l.cfg.ArchiveDir, v.ID, files); err != nil {
+			return out, fmt.Errorf("sanctionslist: refresh: version %s: %w", v.ID, err)
+		}
 	}
 	l.cfg.Holder.Replace(s)
 	out.Version, out.Installed = v, true

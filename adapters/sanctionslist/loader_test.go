@@ -411,3 +411,63 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 		t.Errorf("New(valid config) = %v", err)
 	}
 }
+
+func TestArchiveKeepsEveryVersionForReplay(t *testing.T) {
+	dir, arch := t.TempDir(), t.TempDir()
+	f := newFixture(t, &DirSource{Dir: dir})
+	f.loader.cfg.ArchiveDir = arch
+	var ids []string
+	for i, n := range []int{3, 4} {
+		writeDir(t, dir, smallList(n))
+		stamp := time.Now().Add(time.Duration(i) * time.Hour)
+		for _, fn := range FileNames {
+			if err := os.Chtimes(filepath.Join(dir, fn), stamp, stamp); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := f.loader.Refresh(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, out.Version.ID)
+	}
+	for i, id := range ids {
+		l, err := OpenArchived(arch, id, t0)
+		if err != nil {
+			t.Fatalf("OpenArchived(%s): %v", id, err)
+		}
+		if l.Version().ID != id || l.Len() != 3+i {
+			t.Errorf("archived version %d = %v", i, l.Version())
+		}
+	}
+	if _, err := OpenArchived(arch, strings.Repeat("0", 64), t0); !errors.Is(err, ErrArchive) {
+		t.Errorf("OpenArchived(unknown) = %v, want ErrArchive", err)
+	}
+	if _, err := OpenArchived(arch, "../x", t0); !errors.Is(err, ErrArchive) {
+		t.Errorf("OpenArchived(../x) = %v, want ErrArchive", err)
+	}
+	// Tampered files no longer hash to their version.
+	if err := os.WriteFile(filepath.Join(arch, ids[0], "add.csv"), []byte("20,9,-0-,-0-,\"Iran\",-0-\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenArchived(arch, ids[0], t0); !errors.Is(err, ErrArchive) {
+		t.Errorf("OpenArchived(tampered) = %v, want ErrArchive", err)
+	}
+}
+
+func TestArchiveFailureKeepsThePreviousList(t *testing.T) {
+	dir := t.TempDir()
+	writeDir(t, dir, smallList(3))
+	f := newFixture(t, &DirSource{Dir: dir})
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.loader.cfg.ArchiveDir = filepath.Join(blocker, "archive") // under a file: cannot be created
+	if _, err := f.loader.Refresh(t.Context()); !errors.Is(err, ErrArchive) {
+		t.Fatalf("Refresh = %v, want ErrArchive", err)
+	}
+	if f.holder.Current() != nil || len(f.events(t)) != 0 {
+		t.Error("a list that could not be archived was installed or recorded")
+	}
+}
