@@ -360,10 +360,15 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 		return payout.Result{}, fmt.Errorf("airtel submit: %w: MSISDN %q has no valid national number", payout.ErrInvalidRequest, req.MSISDN)
 	}
 	ref := req.Reference
+	if err := a.recs.Check(ref, req.MSISDN, req.Amount); err != nil {
+		return payout.Result{}, fmt.Errorf("airtel submit: %w: %w", payout.ErrInvalidRequest, err)
+	}
 	if rec, ok := a.recs.Get(ref); ok && rec.Result.State.Final() {
 		return rec.Result, nil
 	}
-	a.recs.Sent(ref, req.MSISDN, req.Amount)
+	if err := a.recs.Sent(ref, req.MSISDN, req.Amount); err != nil {
+		return payout.Result{}, fmt.Errorf("airtel submit: %w: %w", payout.ErrInvalidRequest, err)
+	}
 	reference := req.TransferID
 	if len(reference) < 4 {
 		reference = "Remitflow payout"

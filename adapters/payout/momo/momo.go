@@ -326,6 +326,9 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 		return payout.Result{}, fmt.Errorf("momo submit: %w", err)
 	}
 	ref := req.Reference
+	if err := a.recs.Check(ref, req.MSISDN, req.Amount); err != nil {
+		return payout.Result{}, fmt.Errorf("momo submit: %w: %w", payout.ErrInvalidRequest, err)
+	}
 	unknown := payout.Result{Reference: ref, State: payout.StateUnknown}
 	rec, known := a.recs.Get(ref)
 	if known && rec.Result.State.Final() {
@@ -342,7 +345,9 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 				fmt.Errorf("momo submit %s: %w: account holder %s not active", ref, payout.ErrInvalidRequest, req.MSISDN)
 		}
 	}
-	a.recs.Sent(ref, req.MSISDN, req.Amount)
+	if err := a.recs.Sent(ref, req.MSISDN, req.Amount); err != nil {
+		return payout.Result{}, fmt.Errorf("momo submit: %w: %w", payout.ErrInvalidRequest, err)
+	}
 	note := req.Remarks
 	if note == "" {
 		note = "Remittance payout"

@@ -333,10 +333,15 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 		return payout.Result{}, fmt.Errorf("mpesa submit: %w", err)
 	}
 	ref := req.Reference
+	if err := a.recs.Check(ref, req.MSISDN, req.Amount); err != nil {
+		return payout.Result{}, fmt.Errorf("mpesa submit: %w: %w", payout.ErrInvalidRequest, err)
+	}
 	if rec, ok := a.recs.Get(ref); ok && rec.Result.State.Final() {
 		return rec.Result, nil
 	}
-	a.recs.Sent(ref, req.MSISDN, req.Amount)
+	if err := a.recs.Sent(ref, req.MSISDN, req.Amount); err != nil {
+		return payout.Result{}, fmt.Errorf("mpesa submit: %w: %w", payout.ErrInvalidRequest, err)
+	}
 	remarks := req.Remarks
 	if len(remarks) < 2 {
 		remarks = "Remittance payout"

@@ -314,6 +314,24 @@ func Run(t *testing.T, h Harness) {
 		checkPaidOnce(t, e, req, res)
 	})
 
+	t.Run("ReferenceReusedForAnotherPayout", func(t *testing.T) {
+		e := NewEnv(t, h, SimConfig(t))
+		req := e.Request(success(t, h.Provider).MSISDN)
+		if _, err := e.Port.Submit(ctx, req); err != nil {
+			t.Fatalf("Submit error = %v", err)
+		}
+		other := req
+		other.Amount.Value = other.Amount.Value.Add(other.Amount.Value)
+		if r, err := e.Port.Submit(ctx, other); !errors.Is(err, payout.ErrInvalidRequest) {
+			t.Fatalf("Submit(same reference, double amount) = %+v, %v; want ErrInvalidRequest", r, err)
+		}
+		res := e.Resolve(t, req)
+		if res.State != payout.StateSucceeded || (res.Amount != nil && !res.Amount.Equal(req.Amount)) {
+			t.Fatalf("outcome = %+v, want the first payout's success", res)
+		}
+		checkPaidOnce(t, e, req, res)
+	})
+
 	t.Run("LostCallbackResolvedByStatus", func(t *testing.T) {
 		cfg := SimConfig(t)
 		cfg.Faults.DropCallbackRate = 1

@@ -298,14 +298,36 @@ func (e *entry) notify() {
 	e.changed = make(chan struct{})
 }
 
-// Sent records that a payout is about to be sent (or was sent).
-func (s *Records) Sent(ref, msisdn string, amount money.Amount) {
+// ErrReferenceReused means a reference already sent is submitted again with
+// a different recipient or amount.
+var ErrReferenceReused = errors.New("partnerkit: reference already used for another recipient or amount")
+
+// Sent records that a payout is about to be sent (or was sent). It returns
+// ErrReferenceReused when the reference was sent before to another MSISDN or
+// for another amount.
+func (s *Records) Sent(ref, msisdn string, amount money.Amount) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.get(ref)
+	if e.rec.Amount != nil && (e.rec.MSISDN != msisdn || !e.rec.Amount.Equal(amount)) {
+		return fmt.Errorf("%w: %s was %s to %s", ErrReferenceReused, ref, e.rec.Amount, e.rec.MSISDN)
+	}
 	e.rec.MSISDN = msisdn
 	a := amount
 	e.rec.Amount = &a
+	return nil
+}
+
+// Check returns ErrReferenceReused when ref was sent before to another
+// MSISDN or for another amount.
+func (s *Records) Check(ref, msisdn string, amount money.Amount) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[ref]
+	if ok && e.rec.Amount != nil && (e.rec.MSISDN != msisdn || !e.rec.Amount.Equal(amount)) {
+		return fmt.Errorf("%w: %s was %s to %s", ErrReferenceReused, ref, e.rec.Amount, e.rec.MSISDN)
+	}
+	return nil
 }
 
 // Get returns the record for ref.

@@ -99,7 +99,18 @@ func TestDoClassifiesTransportFailures(t *testing.T) {
 func TestRecords(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := NewRecordsWithClock(func() time.Time { return now })
-	s.Sent("a", "254700000000", money.MustParse("10", "KES"))
+	if err := s.Sent("a", "254700000000", money.MustParse("10", "KES")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sent("a", "254700000000", money.MustParse("10.00", "KES")); err != nil {
+		t.Errorf("Sent(same payout again) error = %v", err)
+	}
+	if err := s.Sent("a", "254700000000", money.MustParse("11", "KES")); !errors.Is(err, ErrReferenceReused) {
+		t.Errorf("Sent(other amount) error = %v, want ErrReferenceReused", err)
+	}
+	if err := s.Sent("a", "254700000009", money.MustParse("10", "KES")); !errors.Is(err, ErrReferenceReused) {
+		t.Errorf("Sent(other MSISDN) error = %v, want ErrReferenceReused", err)
+	}
 	changed := s.Changed("a")
 	if ok, err := s.Update(payout.Result{Reference: "a", State: payout.StatePending}); !ok || err != nil {
 		t.Fatalf("Update(pending) = %v, %v", ok, err)
@@ -144,7 +155,7 @@ func TestRecords(t *testing.T) {
 		t.Error("MarkNotFound not recorded")
 	}
 	now = now.Add(Retention + time.Minute)
-	s.Sent("c", "254700000001", money.MustParse("10", "KES"))
+	_ = s.Sent("c", "254700000001", money.MustParse("10", "KES"))
 	s.Prune()
 	if _, ok := s.Get("a"); ok {
 		t.Error("delivered final payout kept past retention")
