@@ -2,6 +2,7 @@ package fxrates
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"strings"
@@ -456,5 +457,38 @@ func TestSnapshotValidate(t *testing.T) {
 		if err := s.Validate(); !errors.Is(err, tt.want) {
 			t.Errorf("Validate(%s) = %v, want %v", tt.name, err, tt.want)
 		}
+	}
+}
+
+func TestStaticSource(t *testing.T) {
+	snaps, err := ParseStatic(strings.NewReader(staticDocJSON), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := NewStaticSource("pinned", []Snapshot{snaps[1], snaps[0]})
+	if err != nil {
+		t.Fatalf("NewStaticSource: %v", err)
+	}
+	var _ Source = src
+	got, err := src.Fetch(t.Context())
+	if err != nil || len(got) != 2 || src.Name() != "pinned" || !got[0].AsOf.Before(got[1].AsOf) {
+		t.Fatalf("Fetch = %d snapshots (oldest first?), %v", len(got), err)
+	}
+	got[0] = Snapshot{}
+	if again, _ := src.Fetch(t.Context()); again[0].Source != "pinned" {
+		t.Errorf("Fetch shares its slice with callers")
+	}
+	if _, err := NewStaticSource("other", snaps); !errors.Is(err, ErrInvalidSnapshot) {
+		t.Errorf("NewStaticSource(wrong source) = %v, want ErrInvalidSnapshot", err)
+	}
+	bad := snaps[0]
+	bad.Rates = map[money.Currency]Price{"KES": {Mid: dec("-1")}}
+	if _, err := NewStaticSource("pinned", []Snapshot{bad}); !errors.Is(err, ErrInvalidRate) {
+		t.Errorf("NewStaticSource(negative rate) = %v, want ErrInvalidRate", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := src.Fetch(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Fetch(cancelled) = %v", err)
 	}
 }
