@@ -9,8 +9,8 @@
 //     an inactive wallet is refused (StateFailed, ACCOUNTHOLDER_NOT_ACTIVE,
 //     wrapped payout.ErrInvalidRequest) and nothing is sent.
 //   - Submit: POST /disbursement/v1_0/transfer with X-Reference-Id (our
-//     Reference when it is a UUID, otherwise a UUID derived from it with SHA-1
-//     name hashing, so the same reference always maps to the same id),
+//     Reference when it is a UUID, otherwise a version-4-shaped UUID derived
+//     from it by name hashing, so the same reference always maps to the same id),
 //     X-Target-Environment, Ocp-Apim-Subscription-Key, X-Callback-Url (when a
 //     CallbackURL is configured) and the body {amount (string), currency,
 //     externalId (TransferID), payee{partyIdType MSISDN, partyId}, payerMessage,
@@ -47,6 +47,7 @@ package momo
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -141,12 +142,14 @@ func (a *Adapter) TokenFetches() int { return a.tokens.Fetches() }
 var refNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://remitflow.dev/payout/momo/reference"))
 
 // ReferenceID returns the X-Reference-Id used for a reference: the reference
-// itself when it is a UUID, else a name-based UUID derived from it.
+// itself when it is a UUID in canonical form, else a UUID derived from it by
+// SHA-256 name hashing with the version-4 and variant bits set (MoMo asks
+// for version-4 UUIDs), so one reference always maps to one id.
 func ReferenceID(ref string) string {
 	if id, err := uuid.Parse(ref); err == nil && len(ref) == 36 {
 		return id.String()
 	}
-	return uuid.NewSHA1(refNamespace, []byte(ref)).String()
+	return uuid.NewHash(sha256.New(), refNamespace, []byte(ref), 4).String()
 }
 
 type momoError struct {

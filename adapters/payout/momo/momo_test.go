@@ -153,8 +153,8 @@ func TestReferenceID(t *testing.T) {
 	if a == b || a != momo.ReferenceID("po-1") {
 		t.Errorf("derived ids not deterministic and distinct: %s %s", a, b)
 	}
-	if _, err := uuid.Parse(a); err != nil {
-		t.Errorf("derived id %q is not a UUID: %v", a, err)
+	if id, err := uuid.Parse(a); err != nil || id.Version() != 4 || id.Variant() != uuid.RFC4122 {
+		t.Errorf("derived id %q is not an RFC 4122 version-4 UUID: %v", a, err)
 	}
 	if got := momo.ReferenceID("{" + u + "}"); got == u {
 		t.Errorf("non-canonical UUID form %q reused as is", "{"+u+"}")
