@@ -346,7 +346,8 @@ func kindAllows(k Kind, t EntryType) bool {
 	return true
 }
 
-// tokenSim scores two words: Jaro-Winkler, also without a glued article,
+// tokenSim scores two words: Jaro-Winkler (or an edit-distance similarity
+// when that is higher), also without a glued article,
 // and on consonants when either word came from Arabic script. A one-letter
 // word (an initial) matches a word with the same first letter; two short
 // words (syllables of Asian names) with the same first letter and skeleton
@@ -362,6 +363,11 @@ func tokenSim(a, b token) float64 {
 		return 0
 	}
 	sim := jaroWinkler(a.s, b.s)
+	if sim < sureTokenSim {
+		// Jaro-Winkler is harsh on early errors ("ransatlantic"); an edit
+		// distance is not.
+		sim = max(sim, editSim(a.s, b.s))
+	}
 	if len(a.s) <= 3 && len(b.s) <= 3 && a.s[0] == b.s[0] && a.skel == b.skel {
 		sim = max(sim, 0.85)
 	}
@@ -385,6 +391,52 @@ func tokenSim(a, b token) float64 {
 		sim = max(sim, 0.95*jaroWinkler(a.cons, b.cons))
 	}
 	return sim
+}
+
+// editSim is 1 - (Levenshtein distance / longer length) for words of five
+// or more bytes that may be within a fifth of their length of each other,
+// and 0 otherwise.
+func editSim(a, b string) float64 {
+	la, lb := len(a), len(b)
+	if la < 5 || lb < 5 || la > 64 || lb > 64 {
+		return 0
+	}
+	longer := max(la, lb)
+	maxDist := longer / 5
+	if abs(la-lb) > maxDist {
+		return 0
+	}
+	var prev, cur [65]int
+	for j := 0; j <= lb; j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= lb; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > maxDist {
+			return 0
+		}
+		prev = cur
+	}
+	if prev[lb] > maxDist {
+		return 0
+	}
+	return 1 - float64(prev[lb])/float64(longer)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // Name score parameters.
