@@ -286,3 +286,51 @@ func TestScreenConcurrently(t *testing.T) {
 		t.Errorf("concurrent Screen(%q) differs from the sequential result", name)
 	}
 }
+
+func TestEditSim(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want float64
+	}{
+		{"ransatlantic", "transatlantic", 1 - 1.0/13},
+		{"khalili", "xhalili", 1 - 1.0/7},
+		{"abcde", "abcde", 1},
+		{"abc", "abd", 0},           // too short
+		{"abcdefgh", "zyxwvuts", 0}, // too far apart
+		{"abcdefghij", "abcdefghijklmnop", 0},
+	}
+	for _, tt := range tests {
+		if got := editSim(tt.a, tt.b); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("editSim(%q, %q) = %.4f, want %.4f", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestNameScoreAlignment(t *testing.T) {
+	_, s := loadFull(t)
+	sc := s.scratch.Get().(*scratch)
+	defer s.scratch.Put(sc)
+	score := func(q, c string) (float64, string) {
+		var b strings.Builder
+		v := s.nameScore(normalize(q), normalize(c), sc, &b)
+		return v, b.String()
+	}
+	tests := []struct {
+		q, c     string
+		min, max float64
+	}{
+		{"Hasan Nasrallah", "NASRALLAH, Hasan", 1, 1},
+		{"Barly Offshore", "BARLY OFF-SHORE", 0.95, 1},       // joined word
+		{"Abdul Rahman Yasin", "ABDULRAHMAN YASIN", 0.95, 1}, // split word
+		{"Talal Naji", "NAJI, Talal Muhammad Rashid", 0.89, 0.91},
+		{"Gilberto Jose Rodriguez Orejuela", "RODRIGUEZ OREJUELA, Gilberto", 0.89, 0.91},
+		{"Nasrallah", "NASRALLAH, Hasan", 0, 0.81},
+		{"John Smith", "NASRALLAH, Hasan", 0, 0},
+	}
+	for _, tt := range tests {
+		got, why := score(tt.q, tt.c)
+		if got < tt.min || got > tt.max {
+			t.Errorf("nameScore(%q, %q) = %.3f (%s), want in [%.2f, %.2f]", tt.q, tt.c, got, why, tt.min, tt.max)
+		}
+	}
+}
