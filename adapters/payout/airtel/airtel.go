@@ -46,6 +46,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/remitflow/remitflow/adapters/payout/internal/partnerkit"
 	"github.com/remitflow/remitflow/domain/money"
@@ -162,11 +163,15 @@ func digits(s string) bool {
 	return s != ""
 }
 
+// truncate cuts s to at most n bytes without splitting a UTF-8 character.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/remitflow/remitflow/adapters/payout/airtel"
 	"github.com/remitflow/remitflow/adapters/payout/internal/partnerkit"
@@ -167,5 +168,19 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		if _, err := airtel.New(cfg); err == nil || !strings.HasPrefix(err.Error(), "airtel: config") {
 			t.Errorf("New(%s) error = %v, want a config error", name, err)
 		}
+	}
+}
+
+func TestLongReferenceIsCutOnCharacterBoundary(t *testing.T) {
+	f := &fakeAirtel{status: 200, body: `{"status":{"response_code":"DP00900001006"}}`}
+	a := newAdapter(t, f)
+	transfer := strings.Repeat("é", 40) // 80 bytes
+	if _, err := a.Submit(context.Background(), payout.Request{Reference: "r", TransferID: transfer, MSISDN: "256751234567",
+		Country: "UG", Amount: money.MustParse("1000", "UGX")}); err != nil {
+		t.Fatal(err)
+	}
+	ref := f.bodies[0]["reference"].(string)
+	if len(ref) > 64 || !utf8.ValidString(ref) || !strings.HasPrefix(transfer, ref) {
+		t.Errorf("reference = %q (%d bytes), want a valid prefix of at most 64 bytes", ref, len(ref))
 	}
 }

@@ -56,6 +56,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -183,11 +184,15 @@ func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error)
 	return body.AccessToken, time.Duration(secs) * time.Second, nil
 }
 
+// truncate cuts s to at most n bytes without splitting a UTF-8 character.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // call sends one API request with token and headers; a 401 refreshes the

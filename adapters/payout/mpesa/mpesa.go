@@ -72,6 +72,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/remitflow/remitflow/adapters/payout/internal/partnerkit"
 	"github.com/remitflow/remitflow/domain/money"
@@ -315,11 +316,15 @@ func digits(s string) bool {
 	return s != ""
 }
 
+// truncate cuts s to at most n bytes without splitting a UTF-8 character.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Submit sends a B2C payment request. It returns StatePending when Safaricom
