@@ -137,6 +137,14 @@ func (l *Loader) Refresh(ctx context.Context) (Outcome, error) {
 		return out, fmt.Errorf("sanctionslist: refresh from %s: %w", l.cfg.Source, err)
 	}
 
+	installed := false
+	defer func() {
+		if !installed {
+			// Read these files again next time rather than take "not
+			// modified" for "in force".
+			l.cfg.Source.Forget()
+		}
+	}()
 	list, err := sanctions.Parse(bytes.NewReader(files[0]), bytes.NewReader(files[1]), bytes.NewReader(files[2]), l.cfg.Clock.Now())
 	if err != nil {
 		l.cfg.Logger.ErrorContext(ctx, "sanctions list refused; previous list stays in force",
@@ -145,6 +153,7 @@ func (l *Loader) Refresh(ctx context.Context) (Outcome, error) {
 	}
 	v := list.Version()
 	if cur != nil && cur.List().Version().ID == v.ID {
+		installed = true
 		out.NotModified = true
 		return l.record(ctx, cur, out)
 	}
@@ -163,6 +172,7 @@ func (l *Loader) Refresh(ctx context.Context) (Outcome, error) {
 		}
 	}
 	l.cfg.Holder.Replace(s)
+	installed = true
 	out.Version, out.Installed = v, true
 	l.cfg.Logger.InfoContext(ctx, "sanctions list in force", "version", v.ID, "entries", v.Entries,
 		"aliases", v.Aliases, "source", l.cfg.Source.String())

@@ -470,4 +470,10 @@ func TestArchiveFailureKeepsThePreviousList(t *testing.T) {
 	if f.holder.Current() != nil || len(f.events(t)) != 0 {
 		t.Error("a list that could not be archived was installed or recorded")
 	}
+	// Once the archive works, the same (unchanged) files are read again.
+	f.loader.cfg.ArchiveDir = t.TempDir()
+	out, err := f.loader.Refresh(t.Context())
+	if err != nil || !out.Installed || !out.Recorded {
+		t.Errorf("Refresh after fixing the archive = %+v, %v; want the list installed", out, err)
+	}
 }

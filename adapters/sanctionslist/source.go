@@ -25,9 +25,13 @@ type Files [3][]byte
 // Source fetches the list files.
 type Source interface {
 	// Fetch returns the files. It returns ErrNotModified when they have not
-	// changed since the last successful Fetch, ErrFetch wrapping the cause
-	// when they cannot be fetched, or the context's error.
+	// changed since the last successful Fetch (and Forget was not called
+	// since), ErrFetch wrapping the cause when they cannot be fetched, or
+	// the context's error.
 	Fetch(ctx context.Context) (Files, error)
+	// Forget makes the next Fetch return the files even if unchanged: the
+	// loader calls it when files it fetched could not be put in force.
+	Forget()
 	// String describes the source for logs and events ("file:/data/ofac",
 	// "https://…").
 	String() string
@@ -55,6 +59,13 @@ type DirSource struct {
 type fileStamp struct {
 	size int64
 	mod  time.Time
+}
+
+// Forget makes the next Fetch read the files.
+func (s *DirSource) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen = false
 }
 
 // String returns "file:" and the directory.
@@ -113,6 +124,13 @@ type HTTPSource struct {
 type cached struct {
 	etag, lastModified string
 	body               []byte
+}
+
+// Forget makes the next Fetch download the files unconditionally.
+func (s *HTTPSource) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cache = [3]cached{}
 }
 
 // String returns the base URL.
@@ -202,6 +220,13 @@ var snapshot embed.FS
 type EmbeddedSource struct {
 	mu      sync.Mutex
 	fetched bool
+}
+
+// Forget makes the next Fetch return the snapshot again.
+func (s *EmbeddedSource) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fetched = false
 }
 
 // String returns "embedded:ofac-snapshot".
