@@ -43,6 +43,9 @@ type HeldItem struct {
 	Rules        []compliance.RuleOutcome `json:"rules,omitempty"`
 	// Reason is why a case was opened without a screening.
 	Reason string `json:"reason,omitempty"`
+	// LimitOutcomes are the tier-limit rules the transfer was checked
+	// against when it was requested, if it was.
+	LimitOutcomes []compliance.RuleOutcome `json:"limit_outcomes,omitempty"`
 
 	openedPos eventstore.Position
 }
@@ -123,8 +126,9 @@ type Compliance struct {
 	decisions  []Decision
 	screenings map[string][]compliance.ScreeningRecorded
 	subjects   map[string]bool
-	senders    map[string]string    // transfer ID → sender
-	requests   map[string][]request // sender → requests in log order
+	senders    map[string]string                   // transfer ID → sender
+	limits     map[string][]compliance.RuleOutcome // transfer ID → limit outcomes
+	requests   map[string][]request                // sender → requests in log order
 	latest     time.Time
 }
 
@@ -139,6 +143,7 @@ func NewCompliance(d *Decoder) *Compliance {
 		screenings: map[string][]compliance.ScreeningRecorded{},
 		subjects:   map[string]bool{},
 		senders:    map[string]string{},
+		limits:     map[string][]compliance.RuleOutcome{},
 		requests:   map[string][]request{},
 	}
 }
@@ -200,6 +205,7 @@ func (c *Compliance) Apply(ev eventstore.RecordedEvent) error {
 			EntryID: e.EntryID, By: e.Staff, Actor: m.actor, Reason: e.Reason, At: e.At})
 	case compliance.TransferRecorded:
 		c.subjects[e.SubjectID] = true
+		c.limits[e.TransferID] = e.Outcomes
 	case transfer.Requested:
 		c.subjects[e.SenderID] = true
 		c.senders[e.TransferID] = e.SenderID
@@ -253,11 +259,15 @@ func (c *Compliance) closeKey(key string) {
 	}
 }
 
-func cloneItem(it *HeldItem) HeldItem {
+// item copies a queue item for a reader; callers hold the lock.
+func (c *Compliance) item(it *HeldItem) HeldItem {
 	out := *it
 	out.Hits = slices.Clone(it.Hits)
 	out.TransferHits = slices.Clone(it.TransferHits)
 	out.Rules = slices.Clone(it.Rules)
+	if it.TransferID != "" {
+		out.LimitOutcomes = slices.Clone(c.limits[it.TransferID])
+	}
 	return out
 }
 
@@ -268,7 +278,7 @@ func (c *Compliance) HeldQueue() []HeldItem {
 	c.mu.RLock()
 	out := make([]HeldItem, 0, len(c.queue))
 	for _, it := range c.queue {
-		out = append(out, cloneItem(it))
+		out = append(out, c.item(it))
 	}
 	c.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool {
@@ -286,7 +296,7 @@ func (c *Compliance) Case(caseID string) (HeldItem, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if it := c.queue[c.byCase[caseID]]; it != nil && caseID != "" {
-		return cloneItem(it), nil
+		return c.item(it), nil
 	}
 	return HeldItem{}, fmt.Errorf("%w: open case %q", ErrNotFound, caseID)
 }
@@ -395,6 +405,9 @@ func (c *Compliance) Digest() string {
 	}
 	for _, s := range sortedKeys(c.subjects) {
 		fmt.Fprintf(h, "subject %s\n", s)
+	}
+	for _, id := range sortedKeys(c.limits) {
+		writeCanonical(h, "limits "+id, c.limits[id])
 	}
 	for _, s := range sortedKeys(c.requests) {
 		var b strings.Builder

@@ -80,6 +80,12 @@ func checkFX(t *testing.T, e *env, rm *projections.ReadModels) {
 			t.Errorf("%s: error = %v, want ErrNoRate wrapping the fxrates error", name, err)
 		}
 	}
+	if _, err := rm.FX.Account("customer:nobody:available", "EUR"); !errors.Is(err, projections.ErrNotFound) {
+		t.Errorf("Account(without postings) error = %v, want ErrNotFound", err)
+	}
+	if _, err := rm.FX.AccountAsOf(ledger.RevenueFees, "EUR", day0); !errors.Is(err, projections.ErrBeforeHistory) {
+		t.Errorf("AccountAsOf(before the first fee) error = %v, want ErrBeforeHistory", err)
+	}
 	if _, err := rates.Convert(nil, "XXX", latest); !errors.Is(err, projections.ErrInvalidArgument) {
 		t.Errorf("Convert(to XXX) error = %v, want ErrInvalidArgument", err)
 	}

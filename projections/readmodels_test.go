@@ -451,7 +451,8 @@ func checkCompliance(t *testing.T, c *projections.Compliance, sc scenario) {
 	held, person := q[0], q[1]
 	if held.TransferID != sc.held || held.CaseID == "" || held.SubjectID != subjectOf(sanctioned) ||
 		len(held.Hits) != 1 || held.Hits[0].EntryID != "1234" || len(held.TransferHits) != 1 || held.TransferHits[0].Subject != "recipient" ||
-		held.ListVersion != "sdn-test" || !held.OpenedAt.Equal(sc.requestedAt[sc.held]) {
+		held.ListVersion != "sdn-test" || !held.OpenedAt.Equal(sc.requestedAt[sc.held]) ||
+		len(held.LimitOutcomes) != 4 || held.LimitOutcomes[0].Rule != "tier2.single_limit" || !held.LimitOutcomes[0].Passed {
 		t.Errorf("HeldQueue()[0] = %+v", held)
 	}
 	if person.CaseID != sc.personCase || person.TransferID != "" || person.SubjectID != "cus_3" || len(person.Rules) != 1 || person.Reason == "" {

@@ -107,7 +107,7 @@ func (t *Transfers) Name() string { return "transfers" }
 // transfer that was never requested is an error: the stream is corrupt.
 func (t *Transfers) Apply(ev eventstore.RecordedEvent) error {
 	cat := eventstore.Category(ev.Stream)
-	if cat != transfer.Aggregate.Category && cat != customer.Aggregate.Category {
+	if cat != transfer.Aggregate.Category && (cat != customer.Aggregate.Category || ev.Type != customer.TypeRegistered) {
 		return nil
 	}
 	e, err := t.decoder.Decode(ev)
