@@ -165,6 +165,31 @@ func Load[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate[S
 	return st, snap.revision, snap.exists, nil
 }
 
+// LoadAtLeast is Load for a caller that only needs a state that includes
+// revision minRevision (for example the revision of an event it is reacting
+// to): when store is a *CachingStore whose cached state is already there, it
+// returns that state without reading. The state may then miss events that
+// other writers appended since; commands run on it are still safe (Handle
+// appends with the expected revision). Errors as for Load.
+func LoadAtLeast[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate[S, C], id string, minRevision uint64) (S, uint64, bool, error) {
+	if cs, ok := store.(*CachingStore); ok {
+		slot := cs.slot(agg.Stream(id))
+		slot.mu.Lock()
+		snap, _ := slot.value.(*snapshot[S])
+		if snap != nil && snap.exists && snap.revision >= minRevision {
+			st := snap.state
+			if c, ok := any(st).(interface{ Clone() S }); ok {
+				st = c.Clone()
+			}
+			rev := snap.revision
+			slot.mu.Unlock()
+			return st, rev, true, nil
+		}
+		slot.mu.Unlock()
+	}
+	return Load(ctx, store, agg, id)
+}
+
 // catchUp reads the events after snap (or the whole stream when snap is nil)
 // and folds them.
 func catchUp[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate[S, C], stream string, snap *snapshot[S]) (*snapshot[S], error) {
@@ -242,22 +267,36 @@ func Handle[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate
 		defer slot.mu.Unlock()
 	}
 
-	var lastErr error
-	for attempt := 0; attempt < MaxAttempts; attempt++ {
-		var prev *snapshot[S]
-		if slot != nil {
-			prev, _ = slot.value.(*snapshot[S])
-		}
-		snap, err := catchUp(ctx, store, agg, stream, prev)
+	// With a cached snapshot, decide on it first: the append's expected
+	// revision proves it current. A refusal, a no-op or a conflict reads the
+	// stream's new events and decides again.
+	var snap *snapshot[S]
+	if slot != nil {
+		snap, _ = slot.value.(*snapshot[S])
+	}
+	fresh := false
+	refresh := func() error {
+		var err error
+		snap, err = catchUp(ctx, store, agg, stream, snap)
 		if err != nil {
 			if slot != nil {
 				slot.value = nil
 			}
-			return Result{}, err
+			return err
 		}
 		if slot != nil {
 			slot.value = snap
 		}
+		fresh = true
+		return nil
+	}
+	if snap == nil {
+		if err := refresh(); err != nil {
+			return Result{}, err
+		}
+	}
+	var lastErr error
+	for attempt := 0; attempt < MaxAttempts; attempt++ {
 		if rec, done := snap.commands[meta.CommandID]; done {
 			if rec.hash != cmdHash {
 				return Result{}, fmt.Errorf("%w: %s in %s", ErrCommandConflict, meta.CommandID, stream)
@@ -266,6 +305,13 @@ func Handle[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate
 		}
 		now := meta.Clock.Now()
 		events, err := agg.Decide(snap.state, cmd, now)
+		if (err != nil || len(events) == 0) && !fresh {
+			if err := refresh(); err != nil {
+				return Result{}, err
+			}
+			attempt--
+			continue
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -284,7 +330,10 @@ func Handle[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate
 		if err != nil {
 			if errors.Is(err, eventstore.ErrWrongExpectedRevision) || errors.Is(err, eventstore.ErrUnavailable) {
 				lastErr = err
-				continue // the cached snapshot catches up on the next attempt
+				if err := refresh(); err != nil {
+					return Result{}, err
+				}
+				continue
 			}
 			return Result{}, fmt.Errorf("command: append to %s: %w", stream, err)
 		}

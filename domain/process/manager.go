@@ -159,10 +159,11 @@ func (m *Manager) lock(transferID string) func() {
 }
 
 // isDomain reports whether err is a named domain error (any aggregate's),
-// as opposed to an infrastructure failure.
+// as opposed to an infrastructure failure. A command ID already used with
+// other content counts too: the step it names was done before.
 func isDomain(err error) bool {
 	var k interface{ ErrorKind() string }
-	return errors.As(err, &k) || errors.Is(err, ErrNotSettleable)
+	return errors.As(err, &k) || errors.Is(err, ErrNotSettleable) || errors.Is(err, command.ErrCommandConflict)
 }
 
 // HandleEvent reacts to one event of the global log: it updates the
@@ -177,7 +178,7 @@ func (m *Manager) HandleEvent(ctx context.Context, ev eventstore.RecordedEvent) 
 		return nil
 	}
 	defer m.lock(id)()
-	return m.advance(ctx, id, ev.ID.String())
+	return m.advance(ctx, id, ev.ID.String(), ev.Revision)
 }
 
 // observe keeps the index of open transfers and payout references.
@@ -261,9 +262,10 @@ func (st step) skip(name string, err error) error {
 	return nil
 }
 
-// advance performs the step the transfer's current state calls for.
-func (m *Manager) advance(ctx context.Context, id, cause string) error {
-	s, rev, ok, err := command.Load(ctx, m.store, transfer.Aggregate, id)
+// advance performs the step the transfer's current state calls for; the
+// state includes at least revision atLeast.
+func (m *Manager) advance(ctx context.Context, id, cause string, atLeast uint64) error {
+	s, rev, ok, err := command.LoadAtLeast(ctx, m.store, transfer.Aggregate, id, atLeast)
 	if err != nil || !ok {
 		return err
 	}

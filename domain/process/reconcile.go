@@ -152,5 +152,5 @@ func (m *Manager) reconcileOne(ctx context.Context, id string, rep *ReconcileRep
 		}
 		return nil
 	}
-	return m.advance(ctx, id, "reconcile:"+id)
+	return m.advance(ctx, id, "reconcile:"+id, 0)
 }
