@@ -27,6 +27,10 @@ type addCmd struct {
 	N int `json:"n"`
 	// Postings, when set, makes the command emit a money-moving event.
 	Postings ledger.Postings `json:"postings,omitempty"`
+	// AtMost and AtLeast, when set, refuse the command unless the total
+	// after (at most) or before (at least) it is within bounds.
+	AtMost  int `json:"at_most,omitempty"`
+	AtLeast int `json:"at_least,omitempty"`
 }
 
 type added struct {
@@ -42,7 +46,10 @@ type moved struct {
 func (moved) EventType() string                 { return "counter.moved.v1" }
 func (m moved) LedgerPostings() ledger.Postings { return m.Postings }
 
-var errNegative = errors.New("counter: negative")
+var (
+	errNegative = errors.New("counter: negative")
+	errBounds   = errors.New("counter: out of bounds")
+)
 
 var counterAgg = command.Aggregate[counter, addCmd]{
 	Category: "counter",
@@ -59,6 +66,9 @@ var counterAgg = command.Aggregate[counter, addCmd]{
 	Decide: func(s counter, c addCmd, _ time.Time) ([]command.Event, error) {
 		if c.N < 0 {
 			return nil, errNegative
+		}
+		if (c.AtMost > 0 && s.Total+c.N > c.AtMost) || s.Total < c.AtLeast {
+			return nil, errBounds
 		}
 		if c.N == 0 {
 			return nil, nil
@@ -356,5 +366,46 @@ func TestCachingStoreConcurrent(t *testing.T) {
 	st1, _, _, _ := command.Load(ctx, c1, counterAgg, "s0")
 	if st != st1 {
 		t.Errorf("cached and fresh state differ: %+v vs %+v", st1, st)
+	}
+}
+
+func TestCachingStoreStaleState(t *testing.T) {
+	ctx := context.Background()
+	base := newFakeStore()
+	cached := command.NewCachingStore(base, 0)
+	if _, err := command.Handle(ctx, cached, counterAgg, "a", addCmd{N: 1}, meta("c1")); err != nil {
+		t.Fatal(err)
+	}
+	// Another writer moves the stream on behind the cache's back.
+	if _, err := command.Handle(ctx, base, counterAgg, "a", addCmd{N: 10}, meta("other")); err != nil {
+		t.Fatal(err)
+	}
+	if st, rev, _, _ := command.LoadAtLeast(ctx, cached, counterAgg, "a", 0); st.Total != 1 || rev != 0 {
+		t.Errorf("LoadAtLeast(0) = %d at %d, want the cached 1 at 0", st.Total, rev)
+	}
+	if st, _, _, _ := command.LoadAtLeast(ctx, cached, counterAgg, "a", 1); st.Total != 11 {
+		t.Errorf("LoadAtLeast(1) = %d, want 11", st.Total)
+	}
+	cached = command.NewCachingStore(base, 0)
+	if _, _, _, err := command.Load(ctx, cached, counterAgg, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := command.Handle(ctx, base, counterAgg, "a", addCmd{N: 10}, meta("other-2")); err != nil {
+		t.Fatal(err)
+	}
+	// Allowed on the stale total (11 + 1 ≤ 15), refused on the real one (21).
+	if _, err := command.Handle(ctx, cached, counterAgg, "a", addCmd{N: 1, AtMost: 15}, meta("c2")); !errors.Is(err, errBounds) {
+		t.Errorf("stale allow: %v, want errBounds", err)
+	}
+	if _, err := command.Handle(ctx, base, counterAgg, "a", addCmd{N: 10}, meta("other-3")); err != nil {
+		t.Fatal(err)
+	}
+	// Refused on the stale total (21 < 25), allowed on the real one (31).
+	res, err := command.Handle(ctx, cached, counterAgg, "a", addCmd{N: 1, AtLeast: 25}, meta("c3"))
+	if err != nil || res.Revision != 4 {
+		t.Errorf("stale refusal: %+v, %v; want an append at revision 4", res, err)
+	}
+	if err := command.Verify(ctx, base, "counter-a"); err != nil {
+		t.Error(err)
 	}
 }
