@@ -28,7 +28,7 @@
 // a request to a single writer goroutine. The writer takes every request
 // waiting in its queue (up to Options.MaxBatchRequests), checks each against
 // its in-memory stream heads (and the heads of earlier requests in the same
-// group), recognises idempotent retries through the event-ID index, assigns
+// group), recognises idempotent retries, assigns
 // dense positions and writes all accepted requests into one Pebble batch
 // applied with Sync. A second goroutine waits for each batch's fsync, in
 // order, and only then publishes the new durable position and answers the
@@ -40,9 +40,13 @@
 // context ends before the writer took its request gets the context's error
 // and nothing is written; once taken, the caller waits for the outcome.
 //
-// Event IDs are unique in the whole store: an ID already stored cannot be
-// appended again except as an idempotent retry
-// (eventstore.ErrIdempotencyConflict).
+// Retries are recognised as in EventStoreDB: an append whose events already
+// sit at the revisions its expected revision implies (for Any and
+// StreamExists: from wherever its first event is in the stream) returns the
+// original result; a partial match is eventstore.ErrIdempotencyConflict.
+// The writer reads the indexes only when such events can exist (the stream
+// exists and the expectation is not simply its head), so a plain append
+// costs no read. Event IDs are not checked across streams.
 //
 // # Reads
 //

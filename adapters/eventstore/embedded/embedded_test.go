@@ -41,10 +41,6 @@ func TestConformanceSmallChunks(t *testing.T) {
 	})
 }
 
-func TestUniqueEventIDs(t *testing.T) {
-	storetest.RunUniqueEventIDs(t, func(t *testing.T) eventstore.Store { return openTemp(t) })
-}
-
 func event(typ string) eventstore.EventData {
 	return eventstore.EventData{ID: uuid.New(), Type: typ, Data: []byte(`{"a":1}`)}
 }

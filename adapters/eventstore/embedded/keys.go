@@ -16,7 +16,7 @@ import (
 const (
 	prefixLog    byte = 'l' // 'l' pos(8)                        -> record
 	prefixStream byte = 's' // 's' len(2) stream rev(8)          -> pos(8)
-	prefixID     byte = 'i' // 'i' id(16)                        -> pos(8) rev(8) stream
+	prefixID     byte = 'i' // 'i' id(16) stream                 -> pos(8) rev(8)
 	prefixHead   byte = 'h' // 'h' stream                        -> rev(8) pos(8)
 	prefixMeta   byte = 'm' // 'm' name                          -> value
 )
@@ -73,11 +73,11 @@ func streamKey(prefix []byte, rev uint64) []byte {
 	return binary.BigEndian.AppendUint64(k, rev)
 }
 
-func idKey(id uuid.UUID) []byte {
-	k := make([]byte, 17)
+func idKey(id uuid.UUID, stream string) []byte {
+	k := make([]byte, 17, 17+len(stream))
 	k[0] = prefixID
 	copy(k[1:], id[:])
-	return k
+	return append(k, stream...)
 }
 
 func headKey(stream string) []byte {

@@ -33,11 +33,16 @@ type appendReq struct {
 	done     chan struct{}
 }
 
-// location is where an event ID is stored.
+// location is where an event ID is stored in a stream.
 type location struct {
+	rev uint64
+	pos uint64
+}
+
+// idInStream keys the event IDs a group writes.
+type idInStream struct {
+	id     uuid.UUID
 	stream string
-	rev    uint64
-	pos    uint64
 }
 
 func beU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
@@ -109,7 +114,7 @@ func (s *Store) writeLoop() {
 	}()
 	g := &group{
 		heads: make(map[string]head),
-		ids:   make(map[uuid.UUID]location),
+		ids:   make(map[idInStream]location),
 	}
 	for {
 		req, ok := <-s.reqs
@@ -138,10 +143,8 @@ func (s *Store) writeLoop() {
 // group is the writer's scratch space for one group commit.
 type group struct {
 	reqs  []*appendReq
-	heads map[string]head        // heads changed by this group
-	ids   map[uuid.UUID]location // IDs written by this group
-	locs  []location
-	found []bool
+	heads map[string]head         // heads changed by this group
+	ids   map[idInStream]location // IDs written by this group
 	batch *pebble.Batch
 }
 
@@ -277,12 +280,14 @@ func (s *Store) headOf(g *group, stream string) (head, bool) {
 	return h, ok
 }
 
-// locate finds where an event ID is stored, in this group or on disk.
-func (s *Store) locate(g *group, id uuid.UUID) (location, bool, error) {
-	if loc, ok := g.ids[id]; ok {
+// locate finds where an event ID is in a stream, in this group or on disk
+// (including groups applied but not yet synced: their answers wait for that
+// sync anyway).
+func (s *Store) locate(g *group, stream string, id uuid.UUID) (location, bool, error) {
+	if loc, ok := g.ids[idInStream{id, stream}]; ok {
 		return loc, true, nil
 	}
-	v, closer, err := s.db.Get(idKey(id))
+	v, closer, err := s.db.Get(idKey(id, stream))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return location{}, false, nil
 	}
@@ -290,69 +295,81 @@ func (s *Store) locate(g *group, id uuid.UUID) (location, bool, error) {
 		return location{}, false, err
 	}
 	defer closer.Close()
-	if len(v) < 16 {
-		return location{}, false, corruptf("event-ID index entry of %s", id)
+	if len(v) != 16 {
+		return location{}, false, corruptf("event-ID index entry of %s in %q", id, stream)
 	}
-	return location{pos: beU64(v), rev: beU64(v[8:]), stream: string(v[16:])}, true, nil
+	return location{pos: beU64(v), rev: beU64(v[8:])}, true, nil
+}
+
+// retryOf reports whether req repeats events already in its stream. An
+// append is a retry when its events sit at the revisions its expected
+// revision implies (for Any and StreamExists: from wherever the first event
+// is). Lookups happen only when such events can exist, so a plain append
+// (Exact at the head, NoStream on a new stream, anything on a new stream)
+// costs no read. It returns the original result when all events match, and
+// ErrIdempotencyConflict when only some do.
+func (s *Store) retryOf(g *group, req *appendReq, h head, exists bool) (eventstore.AppendResult, bool, error) {
+	if !exists {
+		return eventstore.AppendResult{}, false, nil
+	}
+	var start uint64
+	switch n, exact := req.expected.Revision(); {
+	case exact:
+		if n >= h.rev {
+			return eventstore.AppendResult{}, false, nil
+		}
+		start = n + 1
+	case req.expected.IsNoStream():
+		start = 0
+	default:
+		loc, ok, err := s.locate(g, req.stream, req.ids[0])
+		if err != nil || !ok {
+			return eventstore.AppendResult{}, false, err
+		}
+		start = loc.rev
+	}
+	matched := 0
+	var last location
+	for i, id := range req.ids {
+		want := start + uint64(i)
+		if want > h.rev {
+			break
+		}
+		loc, ok, err := s.locate(g, req.stream, id)
+		if err != nil {
+			return eventstore.AppendResult{}, false, err
+		}
+		if ok && loc.rev == want {
+			matched++
+			last = loc
+		}
+	}
+	switch {
+	case matched == len(req.ids):
+		return eventstore.AppendResult{NextExpectedRevision: last.rev, Position: pos(last.pos)}, true, nil
+	case matched > 0:
+		return eventstore.AppendResult{}, false, fmt.Errorf("append %q: %w: %d of %d events already appended",
+			req.stream, eventstore.ErrIdempotencyConflict, matched, len(req.ids))
+	}
+	return eventstore.AppendResult{}, false, nil
 }
 
 // prepare checks one request and, if it is accepted, adds its writes to the
 // group's batch.
 func (s *Store) prepare(g *group, req *appendReq, now int64) (eventstore.AppendResult, error) {
-	k := len(req.ids)
-	g.locs = g.locs[:0]
-	g.found = g.found[:0]
-	anyFound := false
-	for _, id := range req.ids {
-		loc, ok, err := s.locate(g, id)
-		if err != nil {
-			return eventstore.AppendResult{}, fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, err)
-		}
-		g.locs = append(g.locs, loc)
-		g.found = append(g.found, ok)
-		anyFound = anyFound || ok
-	}
 	h, exists := s.headOf(g, req.stream)
-
-	// Idempotent retry: are the events already at the implied revisions?
-	if anyFound {
-		start, implied := uint64(0), true
-		switch n, exact := req.expected.Revision(); {
-		case exact:
-			start = n + 1
-		case req.expected.IsNoStream():
-			start = 0
-		default: // Any, StreamExists: wherever the first event is in this stream
-			implied = g.found[0] && g.locs[0].stream == req.stream
-			start = g.locs[0].rev
-		}
-		matched := 0
-		if implied {
-			for i := range k {
-				if g.found[i] && g.locs[i].stream == req.stream && g.locs[i].rev == start+uint64(i) {
-					matched++
-				}
-			}
-		}
-		switch {
-		case matched == k:
-			last := g.locs[k-1]
-			return eventstore.AppendResult{NextExpectedRevision: last.rev, Position: pos(last.pos)}, nil
-		case matched > 0:
-			return eventstore.AppendResult{}, fmt.Errorf("append %q: %w: %d of %d events already appended", req.stream, eventstore.ErrIdempotencyConflict, matched, k)
-		}
+	res, retry, err := s.retryOf(g, req, h, exists)
+	switch {
+	case err != nil && errors.Is(err, eventstore.ErrIdempotencyConflict):
+		return eventstore.AppendResult{}, err
+	case err != nil:
+		return eventstore.AppendResult{}, fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, err)
+	case retry:
+		return res, nil
 	}
 	if !req.expected.Check(h.rev, exists) {
 		return eventstore.AppendResult{}, &eventstore.WrongExpectedRevisionError{
 			Stream: req.stream, Expected: req.expected, Actual: h.rev, ActualExists: exists,
-		}
-	}
-	if anyFound {
-		for i, ok := range g.found {
-			if ok {
-				return eventstore.AppendResult{}, fmt.Errorf("append %q: %w: event ID %s is already %q revision %d",
-					req.stream, eventstore.ErrIdempotencyConflict, req.ids[i], g.locs[i].stream, g.locs[i].rev)
-			}
 		}
 	}
 
@@ -369,12 +386,8 @@ func (s *Store) prepare(g *group, req *appendReq, now int64) (eventstore.AppendR
 		patchRecord(rec, rev, now)
 		b.Set(appendLogKey(kbuf[:0], p), rec, nil)
 		b.Set(streamKey(sp, rev), encodeU64(p), nil)
-		idv := make([]byte, 16+len(req.stream))
-		binary.BigEndian.PutUint64(idv, p)
-		binary.BigEndian.PutUint64(idv[8:], rev)
-		copy(idv[16:], req.stream)
-		b.Set(idKey(req.ids[i]), idv, nil)
-		g.ids[req.ids[i]] = location{stream: req.stream, rev: rev, pos: p}
+		b.Set(idKey(req.ids[i], req.stream), encodeU64Pair(p, rev), nil)
+		g.ids[idInStream{req.ids[i], req.stream}] = location{rev: rev, pos: p}
 		h = head{rev: rev, pos: p}
 		rev++
 	}

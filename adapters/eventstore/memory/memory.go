@@ -6,9 +6,9 @@
 // adapters/eventstore/storetest.
 //
 // Positions are dense: the n-th event ever appended has Position{n, n},
-// starting at 1, as in the embedded store. Event IDs are unique across the
-// whole store: reusing an ID outside an idempotent retry is
-// eventstore.ErrIdempotencyConflict.
+// starting at 1, and retries are recognised exactly as by the embedded store
+// (EventStoreDB's rules): only at the revisions the expected revision
+// implies, per stream.
 package memory
 
 import (
@@ -26,9 +26,10 @@ import (
 // readChunk is how many events a read copies out under the lock at a time.
 const readChunk = 256
 
-type idLoc struct {
-	stream   string
-	revision uint64
+// idInStream keys the revision of an event ID in a stream.
+type idInStream struct {
+	stream string
+	id     uuid.UUID
 }
 
 // Store is an in-memory event store. The zero value is not usable; call New.
@@ -40,8 +41,8 @@ type Store struct {
 	closed  bool
 	log     []eventstore.RecordedEvent // log[i] has Position i+1
 	streams map[string][]int           // stream -> indexes into log by revision
-	ids     map[uuid.UUID]idLoc
-	notify  chan struct{} // closed and replaced after every append and on Close
+	ids     map[idInStream]uint64      // last revision of each ID in each stream
+	notify  chan struct{}              // closed and replaced after every append and on Close
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -59,7 +60,7 @@ func New(opts ...Option) *Store {
 	s := &Store{
 		now:     time.Now,
 		streams: make(map[string][]int),
-		ids:     make(map[uuid.UUID]idLoc),
+		ids:     make(map[idInStream]uint64),
 		notify:  make(chan struct{}),
 	}
 	for _, o := range opts {
@@ -111,7 +112,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	}
 
 	// Idempotent retry: are the events already at the implied revisions?
-	if first, ok := s.impliedStart(stream, revs, expected, events[0].ID); ok {
+	if first, ok := s.impliedStart(stream, expected, events[0].ID); ok {
 		matched := 0
 		for i, e := range events {
 			r := first + uint64(i)
@@ -133,12 +134,6 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 			Stream: stream, Expected: expected, Actual: current, ActualExists: exists,
 		}
 	}
-	for _, e := range events {
-		if loc, dup := s.ids[e.ID]; dup {
-			return eventstore.AppendResult{}, fmt.Errorf("append %q: %w: event ID %s is already %q revision %d",
-				stream, eventstore.ErrIdempotencyConflict, e.ID, loc.stream, loc.revision)
-		}
-	}
 
 	now := s.now().UTC()
 	next := uint64(len(revs))
@@ -157,7 +152,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 			RecordedAt: now,
 		})
 		revs = append(revs, idx)
-		s.ids[e.ID] = idLoc{stream: stream, revision: rev}
+		s.ids[idInStream{stream, e.ID}] = rev
 	}
 	s.streams[stream] = revs
 	s.broadcastLocked()
@@ -167,7 +162,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 
 // impliedStart returns the revision at which an append's first event would
 // already be if the append were a retry.
-func (s *Store) impliedStart(stream string, revs []int, expected eventstore.ExpectedRevision, firstID uuid.UUID) (uint64, bool) {
+func (s *Store) impliedStart(stream string, expected eventstore.ExpectedRevision, firstID uuid.UUID) (uint64, bool) {
 	if n, ok := expected.Revision(); ok {
 		if n == eventstore.EndRevision {
 			return 0, false
@@ -178,11 +173,8 @@ func (s *Store) impliedStart(stream string, revs []int, expected eventstore.Expe
 		return 0, true
 	}
 	// Any or StreamExists: where is the first event in this stream?
-	loc, ok := s.ids[firstID]
-	if !ok || loc.stream != stream {
-		return 0, false
-	}
-	return loc.revision, true
+	rev, ok := s.ids[idInStream{stream, firstID}]
+	return rev, ok
 }
 
 func truncate(stream string) string {

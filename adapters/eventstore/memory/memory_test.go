@@ -11,7 +11,3 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) eventstore.Store { return memory.New() })
 }
-
-func TestUniqueEventIDs(t *testing.T) {
-	storetest.RunUniqueEventIDs(t, func(t *testing.T) eventstore.Store { return memory.New() })
-}

@@ -59,36 +59,6 @@ func Run(t *testing.T, open func(t *testing.T) eventstore.Store) {
 	t.Run("Close", func(t *testing.T) { testClose(t, o) })
 }
 
-// RunUniqueEventIDs checks the stricter rule of stores that keep a global
-// event-ID index (the embedded and memory stores): an event ID already
-// stored anywhere cannot be appended again outside an idempotent retry.
-// EventStoreDB does not enforce this, so it is not part of Run.
-func RunUniqueEventIDs(t *testing.T, open func(t *testing.T) eventstore.Store) {
-	t.Run("OtherStream", func(t *testing.T) {
-		s := openStore(t, open)
-		a := newEvent("thing.created.v1", 0)
-		mustAppend(t, s, "thing-1", eventstore.NoStream(), a)
-		for _, exp := range []eventstore.ExpectedRevision{eventstore.Any(), eventstore.NoStream()} {
-			_, err := s.Append(t.Context(), "thing-2", exp, newEvent("thing.created.v1", 1), a)
-			if !errors.Is(err, eventstore.ErrIdempotencyConflict) {
-				t.Errorf("Append(thing-2, %v, [new, ID of thing-1@0]) error = %v, want ErrIdempotencyConflict", exp, err)
-			}
-		}
-		assertStreamMissing(t, s, "thing-2")
-		assertAllCount(t, s, 1)
-	})
-	t.Run("SameStreamOtherRevision", func(t *testing.T) {
-		s := openStore(t, open)
-		a := newEvent("thing.created.v1", 0)
-		mustAppend(t, s, "thing-1", eventstore.NoStream(), a, newEvent("thing.changed.v1", 1))
-		_, err := s.Append(t.Context(), "thing-1", eventstore.Exact(1), a)
-		if !errors.Is(err, eventstore.ErrIdempotencyConflict) {
-			t.Errorf("Append(thing-1, Exact(1), [ID of revision 0]) error = %v, want ErrIdempotencyConflict", err)
-		}
-		assertAllCount(t, s, 2)
-	})
-}
-
 // openStore opens a store and closes it when the test ends.
 func openStore(t *testing.T, open func(t *testing.T) eventstore.Store) eventstore.Store {
 	t.Helper()
