@@ -97,6 +97,9 @@ func decideRequest(s State, c Request, now time.Time) ([]command.Event, error) {
 	if err := c.Quote.Validate(); err != nil {
 		return nil, err
 	}
+	if err := CheckCorridor(c.Recipient, c.Quote.Receive); err != nil {
+		return nil, err
+	}
 	if !now.Before(c.Quote.ExpiresAt) {
 		return nil, fmt.Errorf("%w: quote %s expired at %s", ErrQuoteExpired, c.Quote.QuoteID, c.Quote.ExpiresAt.UTC().Format(time.RFC3339))
 	}

@@ -30,7 +30,9 @@
 //   - Every recipient has a name (screened against sanctions lists) and an
 //     ISO 3166 country; a mobile-wallet recipient also has an E.164 MSISDN
 //     ("+254708374149") and a provider (mpesa, mtn_momo, airtel)
-//     (ErrInvalidRecipient).
+//     (ErrInvalidRecipient). The payout country must be served, the receive
+//     amount in its currency, and the provider must operate there
+//     (ErrUnsupportedCorridor; see CheckCorridor).
 //   - Screening (sanctions and compliance limits) clears or holds the
 //     transfer; a held transfer waits for a compliance decision: released
 //     (cleared) or rejected (final).

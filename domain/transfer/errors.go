@@ -44,6 +44,9 @@ var (
 	ErrInvalidCommand = newError("transfer.invalid_command", KindInvalid, "transfer: invalid command")
 	// ErrInvalidRecipient means the recipient or its payout method is malformed.
 	ErrInvalidRecipient = newError("transfer.invalid_recipient", KindInvalid, "transfer: invalid recipient")
+	// ErrUnsupportedCorridor means the recipient's country, payout currency
+	// and provider do not form a corridor the platform pays out in.
+	ErrUnsupportedCorridor = newError("transfer.unsupported_corridor", KindRefused, "transfer: unsupported corridor")
 	// ErrTransferNotFound means no transfer has that ID.
 	ErrTransferNotFound = newError("transfer.not_found", KindNotFound, "transfer: not found")
 	// ErrDuplicateRequest means the transfer ID (or idempotency reference) was

@@ -72,6 +72,12 @@ func TestDecide(t *testing.T) {
 	badTotal := request(mobile)
 	badTotal.Quote.Total = money.MustParse("100.00", "USD")
 	usd := money.MustParse("102.99", "USD")
+	wrongProvider := request(mobile)
+	wrongProvider.Recipient.Provider = payout.MoMo
+	wrongCurrency := request(cash)
+	wrongCurrency.Recipient.Country = "UG"
+	noCountry := request(cash)
+	noCountry.Recipient.Country = "FR"
 
 	cases := []struct {
 		name  string
@@ -87,6 +93,9 @@ func TestDecide(t *testing.T) {
 		{"expired quote", nil, request(mobile), t0.Add(15 * time.Minute), nil, transfer.ErrQuoteExpired},
 		{"bad MSISDN", nil, badMSISDN, t0, nil, transfer.ErrInvalidRecipient},
 		{"inconsistent terms", nil, badTotal, t0, nil, transfer.ErrInvalidCommand},
+		{"provider not in country", nil, wrongProvider, t0, nil, transfer.ErrUnsupportedCorridor},
+		{"currency not the country's", nil, wrongCurrency, t0, nil, transfer.ErrUnsupportedCorridor},
+		{"country not served", nil, noCountry, t0, nil, transfer.ErrUnsupportedCorridor},
 		{"unknown transfer", nil, transfer.Complete{}, t0, nil, transfer.ErrTransferNotFound},
 		{"screen clear", []command.Event{requested(mobile)}, transfer.RecordScreening{Cleared: true}, t0, []command.Event{cleared}, nil},
 		{"screen hold", []command.Event{requested(mobile)}, transfer.RecordScreening{Hits: held.Hits, CaseID: "case_1"}, t0, []command.Event{held}, nil},
