@@ -28,6 +28,7 @@ const (
 // from the agent events with agent.Evolve. It is safe for concurrent readers.
 type Agents struct {
 	decoder *Decoder
+	memo    *decodeMemo
 
 	mu   sync.RWMutex
 	byID map[string]*agentEntry
@@ -95,7 +96,7 @@ func (a *Agents) Apply(ev eventstore.RecordedEvent) error {
 	if eventstore.Category(ev.Stream) != agent.Aggregate.Category {
 		return nil
 	}
-	e, err := a.decoder.Decode(ev)
+	e, m, err := a.memo.lookup(a.decoder, ev)
 	if err != nil {
 		return fmt.Errorf("agents: %w", err)
 	}
@@ -103,7 +104,7 @@ func (a *Agents) Apply(ev eventstore.RecordedEvent) error {
 		return nil
 	}
 	id := ev.Stream[len(agent.Aggregate.Category)+1:]
-	at := metaOf(ev).at
+	at := m.at
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	en := a.byID[id]

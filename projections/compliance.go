@@ -118,6 +118,7 @@ type request struct {
 // safe for concurrent readers.
 type Compliance struct {
 	decoder *Decoder
+	memo    *decodeMemo
 
 	mu         sync.RWMutex
 	queue      map[string]*HeldItem // by internal key
@@ -151,20 +152,24 @@ func NewCompliance(d *Decoder) *Compliance {
 // Name implements Projection.
 func (c *Compliance) Name() string { return "compliance" }
 
-// Apply folds compliance and transfer events; every event advances the
-// latest event time the velocity windows end at.
+// Apply folds compliance and transfer events; every domain event (of a
+// category the decoder knows) advances the latest event time the velocity
+// windows end at.
 func (c *Compliance) Apply(ev eventstore.RecordedEvent) error {
-	m := metaOf(ev)
 	cat := eventstore.Category(ev.Stream)
+	if _, domain := c.decoder.byCategory[cat]; !domain {
+		return nil // rates, checkpoints, idempotency keys
+	}
 	if cat != compliance.Aggregate.Category && cat != transfer.Aggregate.Category {
+		at := c.memo.at(ev)
 		c.mu.Lock()
-		if m.at.After(c.latest) {
-			c.latest = m.at
+		if at.After(c.latest) {
+			c.latest = at
 		}
 		c.mu.Unlock()
 		return nil
 	}
-	e, err := c.decoder.Decode(ev)
+	e, m, err := c.memo.lookup(c.decoder, ev)
 	if err != nil {
 		return fmt.Errorf("compliance: %w", err)
 	}
@@ -333,7 +338,8 @@ func (c *Compliance) Screenings(subjectID string) ([]compliance.ScreeningRecorde
 	return out, nil
 }
 
-// LatestEventTime returns the domain time of the newest event applied.
+// LatestEventTime returns the domain time of the newest domain event
+// applied.
 func (c *Compliance) LatestEventTime() time.Time {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

@@ -87,6 +87,7 @@ type corridorDayKey struct {
 // completions and refunds. It is safe for concurrent readers.
 type Corridors struct {
 	decoder *Decoder
+	memo    *decodeMemo
 
 	mu        sync.RWMutex
 	days      map[corridorDayKey]*CorridorDay
@@ -140,11 +141,11 @@ func (c *Corridors) Apply(ev eventstore.RecordedEvent) error {
 	if cat != transfer.Aggregate.Category && cat != wallet.Aggregate.Category {
 		return nil
 	}
-	e, err := c.decoder.Decode(ev)
+	e, m, err := c.memo.lookup(c.decoder, ev)
 	if err != nil {
 		return fmt.Errorf("corridors: %w", err)
 	}
-	at := metaOf(ev).at
+	at := m.at
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch e := e.(type) {

@@ -91,7 +91,7 @@ func subjectOf(r transfer.Recipient) string { return process.RecipientSubject(r)
 
 // env is a store with the transfer service and process manager.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	base  *memory.Store
 	store *command.CachingStore
 	clock *clock
@@ -101,7 +101,7 @@ type env struct {
 	n     int
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, base: memory.New(), clock: &clock{t: day0}, pay: &partner{fail: map[string]bool{"+254700000001": true}}}
 	e.store = command.NewCachingStore(e.base, 0)
@@ -127,8 +127,8 @@ func (e *env) meta(id, actor string) command.CommandMeta {
 
 // must returns v, failing the test given to the result when err is not nil:
 // must(f())(t).
-func must[T any](v T, err error) func(t *testing.T) T {
-	return func(t *testing.T) T {
+func must[T any](v T, err error) func(t testing.TB) T {
+	return func(t testing.TB) T {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)

@@ -70,6 +70,8 @@ func NewAll(cfg Config) (*ReadModels, error) {
 		Compliance: NewCompliance(d),
 		Rates:      rates,
 	}
+	memo := &decodeMemo{}
+	rm.Transfers.memo, rm.Agents.memo, rm.Corridors.memo, rm.Compliance.memo = memo, memo, memo, memo
 	rm.FX = NewFXViews(rm.Balances, rm.Corridors, rm.Rates)
 	return rm, nil
 }

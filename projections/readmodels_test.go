@@ -37,7 +37,7 @@ type scenario struct {
 // transfer service and process manager (mobile and cash payouts, a final
 // payout failure, a sanctions hold, a funding failure, a release), agents
 // and compliance staff, over two days.
-func runScenario(t *testing.T, e *env) scenario {
+func runScenario(t testing.TB, e *env) scenario {
 	t.Helper()
 	ctx := t.Context()
 	sc := scenario{requestedAt: map[string]time.Time{}}
@@ -126,7 +126,7 @@ func waitFor(t *testing.T, r *projections.Runner, pos eventstore.Position) {
 	}
 }
 
-func newAll(t *testing.T) *projections.ReadModels {
+func newAll(t testing.TB) *projections.ReadModels {
 	t.Helper()
 	return must(projections.NewAll(projections.Config{}))(t)
 }

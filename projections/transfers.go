@@ -32,6 +32,7 @@ const (
 // concurrent readers while the runner applies events.
 type Transfers struct {
 	decoder *Decoder
+	memo    *decodeMemo
 
 	mu        sync.RWMutex
 	byID      map[string]*transferEntry
@@ -110,7 +111,7 @@ func (t *Transfers) Apply(ev eventstore.RecordedEvent) error {
 	if cat != transfer.Aggregate.Category && (cat != customer.Aggregate.Category || ev.Type != customer.TypeRegistered) {
 		return nil
 	}
-	e, err := t.decoder.Decode(ev)
+	e, m, err := t.memo.lookup(t.decoder, ev)
 	if err != nil {
 		return fmt.Errorf("transfers: %w", err)
 	}
@@ -127,7 +128,6 @@ func (t *Transfers) Apply(ev eventstore.RecordedEvent) error {
 		return nil
 	}
 	id := strings.TrimPrefix(ev.Stream, transfer.Aggregate.Category+"-")
-	m := metaOf(ev)
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
