@@ -67,6 +67,10 @@ func problemFor(err error, mappings []ErrorMapping, log *slog.Logger, r *http.Re
 	if errors.As(err, &e) {
 		return Problem{Type: ProblemTypeBase + e.Code, Title: e.Title, Status: e.Status, Detail: e.Detail, Code: e.Code, Instance: r.URL.Path}
 	}
+	if p, ok := domainProblem(err); ok {
+		p.Instance = r.URL.Path
+		return p
+	}
 	for _, m := range mappings {
 		if errors.Is(err, m.Err) {
 			return Problem{Type: ProblemTypeBase + m.Code, Title: m.Title, Status: m.Status, Detail: err.Error(), Code: m.Code, Instance: r.URL.Path}
