@@ -130,8 +130,8 @@ func issueFromPriced(id string, p Principal, q fxrates.Quote) quote.Issue {
 		MarginBps: q.MarginBps.Round(0).IntPart(),
 		Fees:      fees,
 		Send:      q.TotalCharged, Receive: q.Receive,
-		Mode:      mode, ExpiresAt: q.ExpiresAt,
-		RateRef:   q.MidRate.Source + "@" + q.RateAsOf.UTC().Format(time.RFC3339),
+		Mode: mode, ExpiresAt: q.ExpiresAt,
+		RateRef: q.MidRate.Source + "@" + q.RateAsOf.UTC().Format(time.RFC3339),
 	}
 }
 
@@ -168,7 +168,7 @@ func (s *Server) listCorridors(c echo.Context) error {
 			FeePercent: k.FeePercent.String(),
 			MinSend:    money.Amount{Value: k.MinSend, Currency: k.Send},
 			MaxSend:    money.Amount{Value: k.MaxSend, Currency: k.Send},
-			QuoteTTL: time.Duration(k.QuoteTTL).String(),
+			QuoteTTL:   time.Duration(k.QuoteTTL).String(),
 		})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"corridors": out})

@@ -96,7 +96,7 @@ func New(d Deps) (*Server, error) {
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(s.observe())
-	e.Use(middleware.BodyLimit(strconv.Itoa(MaxBodyBytes / 1024) + "K"))
+	e.Use(middleware.BodyLimit(strconv.Itoa(MaxBodyBytes/1024) + "K"))
 	s.echo = e
 	s.routes()
 	return s, nil
