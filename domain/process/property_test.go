@@ -245,8 +245,7 @@ func TestPropertyTransfers(t *testing.T) {
 	defer func() { t.Logf("final statuses over all runs: %v", seen) }()
 	rapid.Check(t, func(rt *rapid.T) {
 		ctx := context.Background()
-		var w *world
-		w = newWorld(rt, func(payout.Request) outcome {
+		w := newWorld(rt, func(payout.Request) outcome {
 			return outcome(rapid.IntRange(0, int(numOutcomes)-1).Draw(rt, "outcome"))
 		})
 		for i := range rapid.IntRange(2, 5).Draw(rt, "customers") {
