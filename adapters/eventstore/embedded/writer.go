@@ -145,7 +145,15 @@ type group struct {
 	reqs  []*appendReq
 	heads map[string]head         // heads changed by this group
 	ids   map[idInStream]location // IDs written by this group
-	batch *pebble.Batch
+	// accepted are the requests written into batch, with their first
+	// position and revision.
+	accepted []accepted
+	batch    *pebble.Batch
+}
+
+type accepted struct {
+	req      *appendReq
+	pos, rev uint64
 }
 
 // inflight is a group applied to Pebble and waiting for its fsync.
@@ -178,6 +186,7 @@ func (s *Store) applyGroup(g *group) *inflight {
 		}
 		req.res, req.err = s.prepare(g, req, now)
 	}
+	g.writeIndexes()
 	if s.nextPos == first {
 		_ = g.batch.Close()
 		return f
@@ -377,22 +386,44 @@ func (s *Store) prepare(g *group, req *appendReq, now int64) (eventstore.AppendR
 	if exists {
 		rev = h.rev + 1
 	}
-	sp := streamPrefix(req.stream)
-	b := g.batch
+	g.accepted = append(g.accepted, accepted{req: req, pos: s.nextPos, rev: rev})
 	var kbuf [9]byte
 	for i, rec := range req.records {
 		p := s.nextPos
 		s.nextPos++
 		patchRecord(rec, rev, now)
-		b.Set(appendLogKey(kbuf[:0], p), rec, nil)
-		b.Set(streamKey(sp, rev), encodeU64(p), nil)
-		b.Set(idKey(req.ids[i], req.stream), encodeU64Pair(p, rev), nil)
+		g.batch.Set(appendLogKey(kbuf[:0], p), rec, nil)
 		g.ids[idInStream{req.ids[i], req.stream}] = location{rev: rev, pos: p}
 		h = head{rev: rev, pos: p}
 		rev++
 	}
 	g.heads[req.stream] = h
 	return eventstore.AppendResult{NextExpectedRevision: h.rev, Position: pos(h.pos)}, nil
+}
+
+// writeIndexes adds the stream-index and event-ID-index entries of the
+// group's accepted requests to its batch. They follow all the log records,
+// grouped by kind, so that Pebble's memtable inserts each run of keys
+// (positions ascending, then stream revisions) close to the previous one.
+func (g *group) writeIndexes() {
+	var k, v []byte
+	for _, a := range g.accepted {
+		sp := streamPrefix(a.req.stream)
+		for i := range a.req.ids {
+			k = binary.BigEndian.AppendUint64(append(k[:0], sp...), a.rev+uint64(i))
+			v = binary.BigEndian.AppendUint64(v[:0], a.pos+uint64(i))
+			g.batch.Set(k, v, nil)
+		}
+	}
+	for _, a := range g.accepted {
+		for i, id := range a.req.ids {
+			k = append(append(append(k[:0], prefixID), id[:]...), a.req.stream...)
+			v = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(v[:0], a.pos+uint64(i)), a.rev+uint64(i))
+			g.batch.Set(k, v, nil)
+		}
+	}
+	clear(g.accepted)
+	g.accepted = g.accepted[:0]
 }
 
 func encodeU64(v uint64) []byte {
