@@ -311,7 +311,7 @@ func (m *Manager) advance(ctx context.Context, id, cause string, atLeast uint64)
 }
 
 func (st step) screen(ctx context.Context, s transfer.State) error {
-	cs, _, _, err := command.Load(ctx, st.m.store, customer.Aggregate, s.SenderID)
+	cs, _, _, err := command.LoadAtLeast(ctx, st.m.store, customer.Aggregate, s.SenderID, 0)
 	if err != nil {
 		return err
 	}
@@ -402,7 +402,7 @@ func (st step) creditDrawn(ctx context.Context, s transfer.State, res command.Re
 			return r.CreditDrawn, nil
 		}
 	}
-	ws, _, _, err := command.Load(ctx, st.m.store, wallet.Aggregate, s.SenderID)
+	ws, _, _, err := command.LoadAtLeast(ctx, st.m.store, wallet.Aggregate, s.SenderID, 0)
 	if err != nil {
 		return money.Amount{}, err
 	}

@@ -436,3 +436,30 @@ func TestRunFollowsLive(t *testing.T) {
 		wantStatus(t, e, id, transfer.StatusCompleted)
 	}
 }
+
+func TestReconcileOn(t *testing.T) {
+	e := newEnv(t, memory.New())
+	e.customer("cus_1", "500.00", "")
+	m := e.manager(newPartner(func(payout.Request) outcome { return timeoutLost }), process.Config{})
+	v, err := e.request("cus_1", 100, mobile("John Kamau"), "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	catchUp(t, m)
+	e.clock.Advance(time.Hour)
+	tick := make(chan time.Time)
+	reports := make(chan process.ReconcileReport)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.ReconcileOn(ctx, tick, func(r process.ReconcileReport) { reports <- r }) }()
+	tick <- e.clock.Now()
+	if r := <-reports; r.Queried != 1 || r.Resubmitted != 1 || r.Errors != 0 {
+		t.Errorf("report %+v, want one query and one resubmission", r)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("ReconcileOn returned %v", err)
+	}
+	catchUp(t, m)
+	wantStatus(t, e, v.ID, transfer.StatusCompleted)
+}

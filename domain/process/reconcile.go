@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/eventstore"
@@ -153,4 +154,24 @@ func (m *Manager) reconcileOne(ctx context.Context, id string, rep *ReconcileRep
 		return nil
 	}
 	return m.advance(ctx, id, "reconcile:"+id, 0)
+}
+
+// ReconcileOn runs Reconcile each time tick delivers (pass a time.Ticker's
+// channel from the wiring) until ctx ends, and hands each pass's report to
+// report (which may be nil). It returns the context's error.
+func (m *Manager) ReconcileOn(ctx context.Context, tick <-chan time.Time, report func(ReconcileReport)) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick:
+			rep, err := m.Reconcile(ctx)
+			if err != nil {
+				return err
+			}
+			if report != nil {
+				report(rep)
+			}
+		}
+	}
 }

@@ -112,7 +112,9 @@ func (s *Service) RequestTransfer(ctx context.Context, r TransferRequest) (View,
 	if err := customer.CanSend(cust); err != nil {
 		return View{}, err
 	}
-	qs, _, _, err := command.Load(ctx, s.store, quote.Aggregate, r.QuoteID)
+	// A cached quote is fine: its terms never change, and accepting it is
+	// checked against its stream by the append.
+	qs, _, _, err := command.LoadAtLeast(ctx, s.store, quote.Aggregate, r.QuoteID, 0)
 	if err != nil {
 		return View{}, err
 	}
@@ -148,7 +150,19 @@ func (s *Service) RequestTransfer(ctx context.Context, r TransferRequest) (View,
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, id, res.Position)
+	return s.viewAfter(ctx, id, res)
+}
+
+// viewAfter returns the transfer as of (at least) a command's result.
+func (s *Service) viewAfter(ctx context.Context, id string, res command.Result) (View, error) {
+	st, _, ok, err := command.LoadAtLeast(ctx, s.store, transfer.Aggregate, id, res.Revision)
+	if err != nil {
+		return View{}, err
+	}
+	if !ok {
+		return View{}, fmt.Errorf("%w: %s", transfer.ErrTransferNotFound, id)
+	}
+	return View{State: st, Public: transfer.PublicStatus(st), Position: res.Position}, nil
 }
 
 // GetTransfer returns a transfer read from its stream. Errors:
@@ -214,7 +228,7 @@ func (s *Service) run(ctx context.Context, id, cmdID, actor string, c transfer.C
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, id, res.Position)
+	return s.viewAfter(ctx, id, res)
 }
 
 // PickupView is what an agent sees after looking up a cash pickup.
