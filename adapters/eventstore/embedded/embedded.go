@@ -83,6 +83,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/remitflow/remitflow/domain/eventstore"
 )
@@ -115,6 +116,10 @@ type Options struct {
 	Clock func() time.Time
 	// Logger receives Pebble's messages (default: discarded).
 	Logger *slog.Logger
+
+	// fs replaces the operating system's file system (tests simulate power
+	// loss with it); the directory lock is then Pebble's own.
+	fs vfs.FS
 }
 
 func (o *Options) withDefaults() Options {
@@ -194,11 +199,16 @@ var _ eventstore.Store = (*Store)(nil)
 // data or finds it inconsistent.
 func Open(dir string, opts *Options) (*Store, error) {
 	o := opts.withDefaults()
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
-	}
-	lk, err := lockDir(filepath.Join(dir, "remitflow.lock"))
-	if err != nil {
+	var lk *dirLock
+	if o.fs == nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
+		}
+		var err error
+		if lk, err = lockDir(filepath.Join(dir, "remitflow.lock")); err != nil {
+			return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
+		}
+	} else if err := o.fs.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
 	}
 	cache := pebble.NewCache(o.CacheSize)
@@ -212,6 +222,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		LBaseMaxBytes:               256 << 20,
 		FormatMajorVersion:          pebble.FormatNewest,
 		Logger:                      pebbleLogger{o.Logger},
+		FS:                          o.fs,
 	}
 	for i := range po.Levels {
 		po.Levels[i].BlockSize = 32 << 10

@@ -25,4 +25,7 @@ func lockDir(path string) (*dirLock, error) {
 	return &dirLock{path: abs}, nil
 }
 
-func (l *dirLock) release() { locked.Delete(l.path) }
+func (l *dirLock) release() {
+	if l == nil {
+		return
+	} locked.Delete(l.path) }

@@ -39,6 +39,9 @@ func lockDir(path string) (*dirLock, error) {
 }
 
 func (l *dirLock) release() {
+	if l == nil {
+		return
+	}
 	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	_ = l.f.Close()
 }
