@@ -2,26 +2,44 @@ package projections_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/remitflow/remitflow/domain/compliance"
 	"github.com/remitflow/remitflow/domain/eventstore"
+	"github.com/remitflow/remitflow/domain/money"
 	"github.com/remitflow/remitflow/domain/transfer"
 	fxrates "github.com/remitflow/remitflow/fx-rates"
 	"github.com/remitflow/remitflow/projections"
 )
 
+// seq numbers the positions of recorded events.
+var seq atomic.Uint64
+
+// recorded returns a stored event at the next position, occurring at day0.
 func recorded(stream, typ string, rev uint64, data any) eventstore.RecordedEvent {
+	return recordedAt(stream, typ, rev, day0, data)
+}
+
+func recordedAt(stream, typ string, rev uint64, at time.Time, data any) eventstore.RecordedEvent {
 	b, ok := data.([]byte)
 	if !ok {
-		b, _ = json.Marshal(data)
+		var err error
+		if b, err = json.Marshal(data); err != nil {
+			panic(err)
+		}
 	}
-	meta, _ := json.Marshal(eventstore.Metadata{OccurredAt: day0, Actor: "test"})
+	meta, _ := json.Marshal(eventstore.Metadata{OccurredAt: at, Actor: "test"})
+	n := seq.Add(1)
 	return eventstore.RecordedEvent{ID: uuid.New(), Stream: stream, Type: typ, Revision: rev,
-		Position: eventstore.Position{Commit: rev + 1, Prepare: rev + 1}, Data: b, Metadata: meta, RecordedAt: day0}
+		Position: eventstore.Position{Commit: n, Prepare: n}, Data: b, Metadata: meta, RecordedAt: at}
 }
 
 // TestApplyRefusesCorruptEvents: a read model that cannot apply an event
@@ -160,4 +178,69 @@ func BenchmarkApply(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+}
+
+func requested(id, sender string, at time.Time) transfer.Requested {
+	usd := func(v string) money.Amount { return money.MustParse(v, "USD") }
+	return transfer.Requested{TransferID: id, SenderID: sender, At: at, Recipient: cash("R"), Quote: transfer.QuoteTerms{
+		QuoteID: "q-" + id, Send: usd("10"), Fee: usd("1"), Total: usd("11"), Receive: money.MustParse("1280", "KES"),
+		MidRate: dec("129"), CustomerRate: dec("128"), ExpiresAt: at.Add(time.Hour)}}
+}
+
+// TestHeldQueueCases: one queue item per open case, a held transfer without
+// a case until its case opens, and items leave when decided or released.
+func TestHeldQueueCases(t *testing.T) {
+	c := newAll(t).Compliance
+	at := func(m int) time.Time { return day0.Add(time.Duration(m) * time.Minute) }
+	hit := func(id string) []compliance.Hit {
+		return []compliance.Hit{{EntryID: id, EntryHash: "h" + id, Score: 0.95}}
+	}
+	thits := []transfer.Hit{{Rule: "sanctions", Subject: "sender", Entry: "1"}, {Rule: "sanctions", Subject: "recipient", Entry: "2"}}
+	apply := func(ev eventstore.RecordedEvent) {
+		t.Helper()
+		if err := c.Apply(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue := func() (out []string) {
+		for _, it := range c.HeldQueue() {
+			out = append(out, it.CaseID+"/"+it.TransferID+"/"+fmt.Sprint(len(it.Hits), len(it.TransferHits)))
+		}
+		return out
+	}
+	apply(recordedAt("transfer-t1", transfer.TypeRequested, 0, at(0), requested("t1", "s1", at(0))))
+	apply(recordedAt("compliance-s1", compliance.TypeCaseOpened, 0, at(1), compliance.CaseOpened{SubjectID: "s1", CaseID: "c1", TransferID: "t1", Hits: hit("1"), At: at(1)}))
+	apply(recordedAt("compliance-r1", compliance.TypeCaseOpened, 0, at(1), compliance.CaseOpened{SubjectID: "r1", CaseID: "c2", TransferID: "t1", Hits: hit("2"), At: at(1)}))
+	apply(recordedAt("transfer-t1", transfer.TypeScreened, 1, at(1), transfer.Screened{TransferID: "t1", Hits: thits, CaseID: "c1", At: at(1)}))
+	// t2 is held by a screener that opens no case; its case comes later.
+	apply(recordedAt("transfer-t2", transfer.TypeRequested, 0, at(2), requested("t2", "s2", at(2))))
+	apply(recordedAt("transfer-t2", transfer.TypeScreened, 1, at(2), transfer.Screened{TransferID: "t2", Hits: thits[:1], At: at(2)}))
+	if got, want := queue(), []string{"c1/t1/1 2", "c2/t1/1 2", "/t2/0 1"}; !slices.Equal(got, want) {
+		t.Errorf("queue = %v, want %v", got, want)
+	}
+	if it := c.HeldQueue()[2]; it.SubjectID != "s2" || !it.OpenedAt.Equal(at(2)) {
+		t.Errorf("held transfer without case = %+v, want subject s2 opened at %s", it, at(2))
+	}
+	apply(recordedAt("compliance-s2", compliance.TypeCaseOpened, 0, at(3), compliance.CaseOpened{SubjectID: "s2", CaseID: "c3", TransferID: "t2", Hits: hit("3"), At: at(3)}))
+	if got, want := queue(), []string{"c1/t1/1 2", "c2/t1/1 2", "c3/t2/1 1"}; !slices.Equal(got, want) {
+		t.Errorf("queue after t2's case opened = %v, want %v", got, want)
+	}
+	if it := must(c.Case("c3"))(t); !it.OpenedAt.Equal(at(2)) {
+		t.Errorf("Case(c3) opened at %s, want when t2 was held (%s)", it.OpenedAt, at(2))
+	}
+	apply(recordedAt("compliance-s1", compliance.TypeCaseDecided, 1, at(4), compliance.CaseDecided{SubjectID: "s1", CaseID: "c1", TransferID: "t1", Decision: compliance.Release, Staff: "alice", Reason: "ok", At: at(4)}))
+	if got, want := queue(), []string{"c2/t1/1 2", "c3/t2/1 1"}; !slices.Equal(got, want) {
+		t.Errorf("queue after c1 was decided = %v, want %v", got, want)
+	}
+	if _, err := c.Case("c1"); !errors.Is(err, projections.ErrNotFound) {
+		t.Errorf("Case(decided) error = %v, want ErrNotFound", err)
+	}
+	apply(recordedAt("transfer-t1", transfer.TypeReleased, 2, at(5), transfer.Released{TransferID: "t1", By: "alice", Reason: "ok", At: at(5)}))
+	apply(recordedAt("transfer-t2", transfer.TypeCancelled, 2, at(5), transfer.Cancelled{TransferID: "t2", By: "customer:s2", At: at(5)}))
+	if got := queue(); len(got) != 0 {
+		t.Errorf("queue after release and cancellation = %v, want empty", got)
+	}
+	if ds := c.Decisions(projections.DecisionFilter{}); len(ds) != 2 || ds[0].CaseID != "c1" || ds[1].On != "transfer" || ds[1].SubjectID != "s1" {
+		t.Errorf("Decisions() = %+v", ds)
+	}
 }

@@ -20,8 +20,10 @@ import (
 // VelocityWindow is the length of the velocity windows.
 const VelocityWindow = compliance.DayWindow
 
-// HeldItem is one entry of the compliance queue: an open compliance case,
-// a held transfer, or both when the case is about the transfer.
+// HeldItem is one entry of the compliance queue: an open compliance case
+// (with the screening of its transfer, if it is about one), or a held
+// transfer without a case. A transfer held on both its sender and its
+// recipient has two items, one per case.
 type HeldItem struct {
 	// CaseID is the compliance case; "" for a transfer held without one.
 	CaseID string `json:"case_id,omitempty"`
@@ -121,9 +123,8 @@ type Compliance struct {
 	memo    *decodeMemo
 
 	mu         sync.RWMutex
-	queue      map[string]*HeldItem // by internal key
-	byCase     map[string]string    // case ID → queue key
-	byTransfer map[string]string    // transfer ID → queue key
+	queue      map[string]*HeldItem       // "case:<id>" or "transfer:<id>"
+	byTransfer map[string]map[string]bool // transfer ID → its queue keys
 	decisions  []Decision
 	screenings map[string][]compliance.ScreeningRecorded
 	subjects   map[string]bool
@@ -139,8 +140,7 @@ func NewCompliance(d *Decoder) *Compliance {
 	return &Compliance{
 		decoder:    d,
 		queue:      map[string]*HeldItem{},
-		byCase:     map[string]string{},
-		byTransfer: map[string]string{},
+		byTransfer: map[string]map[string]bool{},
 		screenings: map[string][]compliance.ScreeningRecorded{},
 		subjects:   map[string]bool{},
 		senders:    map[string]string{},
@@ -184,18 +184,17 @@ func (c *Compliance) Apply(ev eventstore.RecordedEvent) error {
 		c.screenings[e.SubjectID] = append(c.screenings[e.SubjectID], e)
 	case compliance.CaseOpened:
 		c.subjects[e.SubjectID] = true
-		key, ok := c.byTransfer[e.TransferID]
-		if e.TransferID == "" || !ok {
-			key = "case:" + e.CaseID
-			c.queue[key] = &HeldItem{SubjectID: e.SubjectID, TransferID: e.TransferID, OpenedAt: e.At, openedPos: ev.Position}
+		it := &HeldItem{CaseID: e.CaseID, SubjectID: e.SubjectID, TransferID: e.TransferID, ScreeningID: e.ScreeningID,
+			OpenedAt: e.At, Hits: e.Hits, Rules: e.Rules, Reason: e.Reason, openedPos: ev.Position}
+		if held := c.queue["transfer:"+e.TransferID]; e.TransferID != "" && held != nil {
+			// The transfer was held before its case was opened.
+			it.TransferHits, it.ListVersion = held.TransferHits, held.ListVersion
+			if held.openedPos.Less(it.openedPos) {
+				it.OpenedAt, it.openedPos = held.OpenedAt, held.openedPos
+			}
+			c.close("transfer:" + e.TransferID)
 		}
-		it := c.queue[key]
-		it.CaseID, it.SubjectID, it.ScreeningID = e.CaseID, e.SubjectID, e.ScreeningID
-		it.Hits, it.Rules, it.Reason = e.Hits, e.Rules, e.Reason
-		c.byCase[e.CaseID] = key
-		if e.TransferID != "" {
-			c.byTransfer[e.TransferID] = key
-		}
+		c.open("case:"+e.CaseID, it)
 	case compliance.CaseDecided:
 		kind := DecisionRelease
 		if e.Decision == compliance.Reject {
@@ -203,7 +202,7 @@ func (c *Compliance) Apply(ev eventstore.RecordedEvent) error {
 		}
 		c.decisions = append(c.decisions, Decision{Kind: kind, On: "case", CaseID: e.CaseID, SubjectID: e.SubjectID,
 			TransferID: e.TransferID, By: e.Staff, Actor: m.actor, Reason: e.Reason, At: e.At})
-		c.closeKey(c.byCase[e.CaseID])
+		c.close("case:" + e.CaseID)
 	case compliance.FalsePositiveCleared:
 		c.subjects[e.SubjectID] = true
 		c.decisions = append(c.decisions, Decision{Kind: DecisionFalsePositive, On: "case", CaseID: e.CaseID, SubjectID: e.SubjectID,
@@ -219,48 +218,63 @@ func (c *Compliance) Apply(ev eventstore.RecordedEvent) error {
 		if e.Cleared {
 			break
 		}
-		key, ok := c.byCase[e.CaseID]
-		if e.CaseID == "" || !ok {
-			key, ok = c.byTransfer[e.TransferID]
+		attached := false
+		for key := range c.byTransfer[e.TransferID] {
+			it := c.queue[key]
+			it.TransferHits, it.ListVersion = e.Hits, e.ListVersion
+			attached = true
 		}
-		if !ok {
-			key = "transfer:" + e.TransferID
-			c.queue[key] = &HeldItem{CaseID: e.CaseID, SubjectID: c.senders[e.TransferID], TransferID: e.TransferID, OpenedAt: e.At, openedPos: ev.Position}
-		}
-		it := c.queue[key]
-		it.TransferID, it.TransferHits, it.ListVersion = e.TransferID, e.Hits, e.ListVersion
-		c.byTransfer[e.TransferID] = key
-		if e.CaseID != "" {
-			c.byCase[e.CaseID] = key
+		if !attached {
+			c.open("transfer:"+e.TransferID, &HeldItem{CaseID: e.CaseID, SubjectID: c.senders[e.TransferID], TransferID: e.TransferID,
+				OpenedAt: e.At, TransferHits: e.Hits, ListVersion: e.ListVersion, openedPos: ev.Position})
 		}
 	case transfer.Released:
 		c.decisions = append(c.decisions, Decision{Kind: DecisionRelease, On: "transfer", SubjectID: c.senders[e.TransferID],
 			TransferID: e.TransferID, By: e.By, Actor: m.actor, Reason: e.Reason, At: e.At})
-		c.closeKey(c.byTransfer[e.TransferID])
+		c.closeTransfer(e.TransferID)
 	case transfer.Rejected:
 		c.decisions = append(c.decisions, Decision{Kind: DecisionReject, On: "transfer", SubjectID: c.senders[e.TransferID],
 			TransferID: e.TransferID, By: e.By, Actor: m.actor, Reason: e.Reason, At: e.At})
-		c.closeKey(c.byTransfer[e.TransferID])
+		c.closeTransfer(e.TransferID)
 	case transfer.Cancelled:
-		c.closeKey(c.byTransfer[e.TransferID])
+		c.closeTransfer(e.TransferID)
 	case transfer.Expired:
-		c.closeKey(c.byTransfer[e.TransferID])
+		c.closeTransfer(e.TransferID)
 	}
 	return nil
 }
 
-// closeKey removes an item from the queue; callers hold the lock.
-func (c *Compliance) closeKey(key string) {
+// open puts an item in the queue; callers hold the lock.
+func (c *Compliance) open(key string, it *HeldItem) {
+	c.queue[key] = it
+	if it.TransferID != "" {
+		if c.byTransfer[it.TransferID] == nil {
+			c.byTransfer[it.TransferID] = map[string]bool{}
+		}
+		c.byTransfer[it.TransferID][key] = true
+	}
+}
+
+// close removes an item from the queue; callers hold the lock.
+func (c *Compliance) close(key string) {
 	it := c.queue[key]
 	if it == nil {
 		return
 	}
 	delete(c.queue, key)
-	if it.CaseID != "" && c.byCase[it.CaseID] == key {
-		delete(c.byCase, it.CaseID)
+	if keys := c.byTransfer[it.TransferID]; keys != nil {
+		delete(keys, key)
+		if len(keys) == 0 {
+			delete(c.byTransfer, it.TransferID)
+		}
 	}
-	if it.TransferID != "" && c.byTransfer[it.TransferID] == key {
-		delete(c.byTransfer, it.TransferID)
+}
+
+// closeTransfer removes every item about a transfer that is no longer
+// held; callers hold the lock.
+func (c *Compliance) closeTransfer(id string) {
+	for key := range c.byTransfer[id] {
+		c.close(key)
 	}
 }
 
@@ -277,8 +291,9 @@ func (c *Compliance) item(it *HeldItem) HeldItem {
 }
 
 // HeldQueue returns what waits for a compliance decision, oldest first:
-// open cases and held transfers. An item leaves the queue when its case is
-// decided or its transfer is released, rejected, cancelled or expired.
+// open cases and held transfers without a case. An item leaves the queue
+// when its case is decided or its transfer is released, rejected,
+// cancelled or expired.
 func (c *Compliance) HeldQueue() []HeldItem {
 	c.mu.RLock()
 	out := make([]HeldItem, 0, len(c.queue))
@@ -300,7 +315,7 @@ func (c *Compliance) HeldQueue() []HeldItem {
 func (c *Compliance) Case(caseID string) (HeldItem, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if it := c.queue[c.byCase[caseID]]; it != nil && caseID != "" {
+	if it := c.queue["case:"+caseID]; it != nil {
 		return c.item(it), nil
 	}
 	return HeldItem{}, fmt.Errorf("%w: open case %q", ErrNotFound, caseID)

@@ -23,29 +23,10 @@ func NewFXViews(b *Balances, c *Corridors, r *Rates) *FXViews {
 	return &FXViews{balances: b, corridors: c, rates: r}
 }
 
-// since returns when an account received its first posting. It returns an
-// error wrapping ErrNotFound for an account that never had one.
-func (v *FXViews) since(a ledger.Account) (time.Time, error) {
-	h := v.balances.History(a)
-	if len(h) == 0 {
-		return time.Time{}, fmt.Errorf("%w: account %s has no postings", ErrNotFound, a)
-	}
-	first := h[0].At
-	for _, ch := range h[1:] {
-		if ch.At.Before(first) {
-			first = ch.At
-		}
-	}
-	return first, nil
-}
-
 // Account returns an account's current balances converted into currency
-// to at the latest rates. It returns an error wrapping ErrNotFound for an
-// account without postings, or the errors of Rates.ConvertLatest.
+// to at the latest rates. An account without postings is worth zero, as in
+// Balances. It returns the errors of Rates.ConvertLatest.
 func (v *FXViews) Account(a ledger.Account, to money.Currency) (Conversion, error) {
-	if _, err := v.since(a); err != nil {
-		return Conversion{}, err
-	}
 	c, err := v.rates.ConvertLatest(v.balances.Account(a), to)
 	if err != nil {
 		return Conversion{}, fmt.Errorf("account %s in %s: %w", a, to, err)
@@ -54,19 +35,10 @@ func (v *FXViews) Account(a ledger.Account, to money.Currency) (Conversion, erro
 }
 
 // AccountAsOf returns an account's balances as they stood at instant at,
-// converted into currency to at the rates in force then. It returns an
-// error wrapping ErrNotFound for an account without postings,
-// ErrBeforeHistory when its first posting came after at, or the errors of
+// converted into currency to at the rates in force then. An account without
+// postings by then is worth zero, as in Balances. It returns the errors of
 // Rates.Convert.
 func (v *FXViews) AccountAsOf(a ledger.Account, to money.Currency, at time.Time) (Conversion, error) {
-	first, err := v.since(a)
-	if err != nil {
-		return Conversion{}, err
-	}
-	if first.After(at) {
-		return Conversion{}, fmt.Errorf("%w: account %s had its first posting at %s, after %s", ErrBeforeHistory, a,
-			first.UTC().Format(time.RFC3339Nano), at.UTC().Format(time.RFC3339Nano))
-	}
 	c, err := v.rates.Convert(v.balances.AccountAsOf(a, at), to, at)
 	if err != nil {
 		return Conversion{}, fmt.Errorf("account %s in %s as of %s: %w", a, to, at.UTC().Format(time.RFC3339), err)

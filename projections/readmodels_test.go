@@ -262,6 +262,18 @@ func checkTransfers(t *testing.T, tr *projections.Transfers, sc scenario) {
 	if want := []string{sc.completed1, sc.pickup, sc.completed2, sc.released}; !slices.Equal(ids(done), want) {
 		t.Errorf("ByStatus(completed) = %v, want %v (longest completed first)", ids(done), want)
 	}
+	failed := must(tr.ByPublicStatus(transfer.PublicFailed))(t)
+	if len(failed) != 1 || failed[0].ID != sc.unfunded || failed[0].Status != transfer.StatusFundingFailed {
+		t.Errorf("ByPublicStatus(failed) = %v, want [%s]", ids(failed), sc.unfunded)
+	}
+	if done := must(tr.ByPublicStatus(transfer.PublicCompleted))(t); len(done) != 4 {
+		t.Errorf("ByPublicStatus(completed) = %v, want 4 transfers", ids(done))
+	}
+	for _, p := range []transfer.Public{"", "lost"} {
+		if _, err := tr.ByPublicStatus(p); !errors.Is(err, projections.ErrInvalidArgument) {
+			t.Errorf("ByPublicStatus(%q) error = %v, want ErrInvalidArgument", p, err)
+		}
+	}
 	if _, err := tr.ByStatus("lost"); !errors.Is(err, projections.ErrInvalidArgument) {
 		t.Errorf("ByStatus(lost) error = %v, want ErrInvalidArgument", err)
 	}

@@ -398,18 +398,42 @@ func (t *Transfers) ByStatus(status transfer.Status) ([]TransferView, error) {
 	if !slices.Contains(transferStatuses, status) {
 		return nil, fmt.Errorf("%w: transfer status %q", ErrInvalidArgument, status)
 	}
-	t.mu.RLock()
-	entries := make([]*transferEntry, 0, len(t.byStatus[status]))
-	for _, en := range t.byStatus[status] {
-		entries = append(entries, en)
+	return t.inStatuses(status), nil
+}
+
+// ByPublicStatus returns the transfers whose public status is p (every
+// internal status that maps to it), the longest in their status first. It
+// returns an error wrapping ErrInvalidArgument for an unknown status.
+func (t *Transfers) ByPublicStatus(p transfer.Public) ([]TransferView, error) {
+	var statuses []transfer.Status
+	for _, s := range transferStatuses {
+		if transfer.PublicStatus(transfer.State{Status: s}) == p {
+			statuses = append(statuses, s)
+		}
 	}
-	out := make([]TransferView, 0, len(entries))
+	if len(statuses) == 0 {
+		return nil, fmt.Errorf("%w: public transfer status %q", ErrInvalidArgument, p)
+	}
+	return t.inStatuses(statuses...), nil
+}
+
+// inStatuses returns the views of the transfers in any of the statuses,
+// the longest in their status first.
+func (t *Transfers) inStatuses(statuses ...transfer.Status) []TransferView {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var entries []*transferEntry
+	for _, s := range statuses {
+		for _, en := range t.byStatus[s] {
+			entries = append(entries, en)
+		}
+	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].sincePos.Less(entries[j].sincePos) })
+	out := make([]TransferView, 0, len(entries))
 	for _, en := range entries {
 		out = append(out, en.view())
 	}
-	t.mu.RUnlock()
-	return out, nil
+	return out
 }
 
 // StatusCounts returns how many transfers are in each internal status.
