@@ -20,7 +20,10 @@ import (
 	"github.com/remitflow/remitflow/domain/compliance"
 	"github.com/remitflow/remitflow/domain/customer"
 	"github.com/remitflow/remitflow/domain/eventstore"
+	"github.com/remitflow/remitflow/domain/money"
 	"github.com/remitflow/remitflow/domain/sanctions"
+	"github.com/remitflow/remitflow/domain/transfer"
+	"github.com/shopspring/decimal"
 )
 
 var t0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
@@ -172,4 +175,30 @@ func count(types []string, want string) int {
 		}
 	}
 	return n
+}
+
+// transferState is a requested transfer paying total (no fee) to a cash
+// pickup recipient in Nigeria.
+func transferState(id, senderID, recipientName string, total money.Amount, at time.Time) transfer.State {
+	return transfer.State{
+		ID: id, Status: transfer.StatusRequested, SenderID: senderID, RequestedAt: at, UpdatedAt: at,
+		Recipient: transfer.Recipient{Method: transfer.CashPickup, Name: recipientName, Country: "NG"},
+		Quote: transfer.QuoteTerms{
+			QuoteID: "q_" + id, Send: total, Fee: money.Amount{Value: decimal.Zero, Currency: total.Currency}, Total: total,
+			Receive: money.MustParse("1000.00", "NGN"), MidRate: decimal.NewFromInt(2), CustomerRate: decimal.NewFromInt(2),
+			ExpiresAt: at.Add(time.Hour),
+		},
+		Purpose: "family support", Reference: "ref_" + id,
+	}
+}
+
+// request writes the transfer to its stream, as the transfer Service does.
+func (e *env) request(t *testing.T, s transfer.State) {
+	t.Helper()
+	cmdID := command.DeriveID("request", s.ID)
+	if _, err := command.Handle(context.Background(), e.store, transfer.Aggregate, s.ID, transfer.Command(transfer.Request{
+		TransferID: s.ID, SenderID: s.SenderID, Recipient: s.Recipient, Quote: s.Quote, Purpose: s.Purpose, Reference: s.Reference,
+	}), command.CommandMeta{CommandID: cmdID, Actor: "customer:" + s.SenderID, Clock: e.clock}); err != nil {
+		t.Fatalf("request %s: %v", s.ID, err)
+	}
 }
