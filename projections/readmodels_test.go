@@ -2,8 +2,10 @@ package projections_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,6 +218,10 @@ func checkTransfers(t *testing.T, tr *projections.Transfers, sc scenario) {
 	}
 	if tl[0].Description != "Requested: 97.01 USD plus 2.99 USD fee, 12437.16 KES to be received by mobile wallet in KE" {
 		t.Errorf("timeline[0].Description = %q", tl[0].Description)
+	}
+	if b, err := json.Marshal(tl[0]); err != nil || !strings.Contains(string(b), `"position":"`+tl[0].Position.String()+`"`) ||
+		!strings.Contains(string(b), `"type":"transfer.requested.v1"`) || !strings.Contains(string(b), `"actor":"customer:cus_1"`) {
+		t.Errorf("timeline entry JSON = %s, %v", b, err)
 	}
 	if last := tl[len(tl)-1]; last.Actor != "system:transfer-process" || !last.OccurredAt.Equal(sc.fundedAt) {
 		t.Errorf("last timeline entry = %+v", last)

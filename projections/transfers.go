@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -67,6 +68,16 @@ type TimelineEntry struct {
 	Status transfer.Status `json:"status"`
 	// Description says what happened in a short sentence.
 	Description string `json:"description"`
+}
+
+// MarshalJSON encodes the entry with its position as "commit:prepare", the
+// form eventstore.ParsePosition reads.
+func (e TimelineEntry) MarshalJSON() ([]byte, error) {
+	type plain TimelineEntry
+	return json.Marshal(struct {
+		plain
+		Position string `json:"position"`
+	}{plain(e), e.Position.String()})
 }
 
 // TransferView is a transfer as the read model shows it.
