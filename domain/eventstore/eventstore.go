@@ -386,3 +386,16 @@ func (f Filter) Matches(stream, eventType string) bool {
 	}
 	return false
 }
+
+// MarshalText encodes the position as "C:P" (JSON as a string).
+func (p Position) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText decodes "C:P" or "C"; it returns ParsePosition's error.
+func (p *Position) UnmarshalText(b []byte) error {
+	q, err := ParsePosition(string(b))
+	if err != nil {
+		return err
+	}
+	*p = q
+	return nil
+}
