@@ -62,11 +62,17 @@ const (
 	DecisionFalsePositive DecisionKind = "false_positive_cleared"
 )
 
+// Where a decision was recorded (Decision.On).
+const (
+	DecidedOnCase     = "case"
+	DecidedOnTransfer = "transfer"
+)
+
 // Decision is one entry of the decisions log.
 type Decision struct {
 	Kind DecisionKind `json:"kind"`
-	// On says where it was recorded: "case" (the compliance stream) or
-	// "transfer" (the transfer's stream).
+	// On says where it was recorded: DecidedOnCase (the compliance stream)
+	// or DecidedOnTransfer (the transfer's stream).
 	On         string `json:"on"`
 	CaseID     string `json:"case_id,omitempty"`
 	SubjectID  string `json:"subject_id,omitempty"`
@@ -200,12 +206,12 @@ func (c *Compliance) Apply(ev eventstore.RecordedEvent) error {
 		if e.Decision == compliance.Reject {
 			kind = DecisionReject
 		}
-		c.decisions = append(c.decisions, Decision{Kind: kind, On: "case", CaseID: e.CaseID, SubjectID: e.SubjectID,
+		c.decisions = append(c.decisions, Decision{Kind: kind, On: DecidedOnCase, CaseID: e.CaseID, SubjectID: e.SubjectID,
 			TransferID: e.TransferID, By: e.Staff, Actor: m.actor, Reason: e.Reason, At: e.At})
 		c.close("case:" + e.CaseID)
 	case compliance.FalsePositiveCleared:
 		c.subjects[e.SubjectID] = true
-		c.decisions = append(c.decisions, Decision{Kind: DecisionFalsePositive, On: "case", CaseID: e.CaseID, SubjectID: e.SubjectID,
+		c.decisions = append(c.decisions, Decision{Kind: DecisionFalsePositive, On: DecidedOnCase, CaseID: e.CaseID, SubjectID: e.SubjectID,
 			EntryID: e.EntryID, By: e.Staff, Actor: m.actor, Reason: e.Reason, At: e.At})
 	case compliance.TransferRecorded:
 		c.subjects[e.SubjectID] = true
@@ -229,11 +235,11 @@ func (c *Compliance) Apply(ev eventstore.RecordedEvent) error {
 				OpenedAt: e.At, TransferHits: e.Hits, ListVersion: e.ListVersion, openedPos: ev.Position})
 		}
 	case transfer.Released:
-		c.decisions = append(c.decisions, Decision{Kind: DecisionRelease, On: "transfer", SubjectID: c.senders[e.TransferID],
+		c.decisions = append(c.decisions, Decision{Kind: DecisionRelease, On: DecidedOnTransfer, SubjectID: c.senders[e.TransferID],
 			TransferID: e.TransferID, By: e.By, Actor: m.actor, Reason: e.Reason, At: e.At})
 		c.closeTransfer(e.TransferID)
 	case transfer.Rejected:
-		c.decisions = append(c.decisions, Decision{Kind: DecisionReject, On: "transfer", SubjectID: c.senders[e.TransferID],
+		c.decisions = append(c.decisions, Decision{Kind: DecisionReject, On: DecidedOnTransfer, SubjectID: c.senders[e.TransferID],
 			TransferID: e.TransferID, By: e.By, Actor: m.actor, Reason: e.Reason, At: e.At})
 		c.closeTransfer(e.TransferID)
 	case transfer.Cancelled:
