@@ -272,3 +272,35 @@ func (s *Server) verify(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
+
+// Reviews records reviewers' decisions on sanctions hits.
+type Reviews interface {
+	// ClearFalsePositive clears a list entry for a person until the entry
+	// changes; it returns the position written.
+	ClearFalsePositive(ctx context.Context, staff, subjectID, entryID, reason string) (eventstore.Position, error)
+}
+
+type clearRequest struct {
+	SubjectID string `json:"subject_id"`
+	EntryID   string `json:"entry_id"`
+	Reason    string `json:"reason"`
+}
+
+// clearFalsePositive: POST /v1/compliance/false-positives.
+func (s *Server) clearFalsePositive(c echo.Context) error {
+	if s.d.Reviews == nil {
+		return NotFound("sanctions reviews are not configured")
+	}
+	var req clearRequest
+	if err := bindStrict(c, &req); err != nil {
+		return err
+	}
+	if req.SubjectID == "" || req.EntryID == "" || req.Reason == "" {
+		return BadRequest("invalid_review", "subject_id, entry_id and reason are required")
+	}
+	pos, err := s.d.Reviews.ClearFalsePositive(c.Request().Context(), principal(c).Subject, req.SubjectID, req.EntryID, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"subject_id": req.SubjectID, "entry_id": req.EntryID, "cleared_by": principal(c).Subject, "position": pos.String()})
+}

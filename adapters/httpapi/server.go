@@ -58,6 +58,11 @@ type Deps struct {
 	// Registry receives the API's metrics; Gatherer serves /metrics. Both
 	// default to a fresh registry.
 	Registry *prometheus.Registry
+	// PickupCodes recomputes a cash pickup's code for its sender; optional
+	// (without it GET /v1/transfers/{id}/pickup-code answers 404).
+	PickupCodes PickupCodes
+	// Reviews records compliance decisions on sanctions hits; optional.
+	Reviews Reviews
 	// Ready reports extra readiness conditions (the process manager running…).
 	Ready func() error
 	// ReadTimeout bounds how long a query waits for projections to reach a
@@ -137,6 +142,7 @@ func (s *Server) routes() {
 	v1.GET("/transfers/:id", s.getTransfer, anyone)
 	v1.GET("/transfers/:id/timeline", s.timeline, anyone)
 	v1.POST("/transfers/:id/cancel", s.cancelTransfer, customerOnly)
+	v1.GET("/transfers/:id/pickup-code", s.pickupCode, customerOnly)
 
 	v1.POST("/customers", s.registerCustomer, admin)
 	v1.GET("/customers/:id", s.getCustomer, anyone)
@@ -153,6 +159,7 @@ func (s *Server) routes() {
 	v1.GET("/compliance/held", s.heldQueue, staff)
 	v1.POST("/compliance/transfers/:id/release", s.releaseTransfer, staff)
 	v1.POST("/compliance/transfers/:id/reject", s.rejectTransfer, staff)
+	v1.POST("/compliance/false-positives", s.clearFalsePositive, staff)
 	v1.GET("/compliance/streams/:stream", s.streamHistory, staff)
 	v1.GET("/compliance/transfers/:id", s.transferAsOf, staff)
 	v1.GET("/compliance/customers/:id/history", s.customerHistory, staff)

@@ -224,3 +224,27 @@ func (s *Server) payPickup(c echo.Context) error {
 	}
 	return s.respondTransfer(c, http.StatusOK, v)
 }
+
+// PickupCodes gives a cash pickup's code to its sender, who passes it on to
+// the recipient. Codes are derived from a secret, never stored.
+type PickupCodes interface {
+	PickupCodeFor(transferID string) (string, error)
+}
+
+// pickupCode: GET /v1/transfers/:id/pickup-code — for the sender of a cash
+// pickup transfer, once the code has been issued.
+func (s *Server) pickupCode(c echo.Context) error {
+	p := principal(c)
+	v, err := s.d.Service.GetCustomerTransfer(c.Request().Context(), p.Subject, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if v.Recipient.Method != transfer.CashPickup || v.Pickup == nil || s.d.PickupCodes == nil {
+		return NotFound("transfer " + v.ID + " has no pickup code (not a cash pickup, or not funded yet)")
+	}
+	code, err := s.d.PickupCodes.PickupCodeFor(v.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"transfer_id": v.ID, "code": code})
+}

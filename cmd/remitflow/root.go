@@ -12,6 +12,7 @@ func newRootCmd(env func(string) (string, bool)) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newTokenCmd(env))
+	root.AddCommand(newServeCmd(env))
 	return root
 }
 
