@@ -485,4 +485,3 @@ func (a *app) close() {
 		a.closeStore = nil
 	}
 }
-
