@@ -28,4 +28,6 @@ func lockDir(path string) (*dirLock, error) {
 func (l *dirLock) release() {
 	if l == nil {
 		return
-	} locked.Delete(l.path) }
+	}
+	locked.Delete(l.path)
+}
