@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,16 +67,27 @@ func ofac(t *testing.T) *sanctions.List {
 	return ofacList
 }
 
-// smallList is a list of three entries; okaforRemarks is entry 1's remarks,
-// acmeProgram entry 2's programme.
-func smallList(t *testing.T, okaforRemarks, acmeProgram string) *sanctions.List {
-	t.Helper()
+// smallFiles are list files of three entries, and extra rows of sdn.csv;
+// okaforRemarks is entry 1's remarks, acmeProgram entry 2's programme.
+func smallFiles(okaforRemarks, acmeProgram, extra string) sanctionslist.Files {
 	sdn := fmt.Sprintf("1,\"OKAFOR, Chidi Emeka\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,%q\r\n", okaforRemarks) +
 		fmt.Sprintf("2,\"ACME GLOBAL TRADING LLC\",-0- ,%q,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n", acmeProgram) +
-		"3,\"VOLKOV, Dmitri Sergeyevich\",\"individual\",\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 03 Mar 1971.\"\r\n"
+		"3,\"VOLKOV, Dmitri Sergeyevich\",\"individual\",\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 03 Mar 1971.\"\r\n" +
+		extra
 	alt := "1,101,\"aka\",\"OKAFOR, Chidi\",-0- \r\n"
 	add := "1,201,-0- ,\"Lagos\",\"Nigeria\",-0- \r\n2,202,-0- ,\"Dubai\",\"United Arab Emirates\",-0- \r\n"
-	l, err := sanctions.Parse(strings.NewReader(sdn), strings.NewReader(alt), strings.NewReader(add), t0)
+	return sanctionslist.Files{[]byte(sdn), []byte(alt), []byte(add)}
+}
+
+// smallList parses smallFiles without extra rows.
+func smallList(t *testing.T, okaforRemarks, acmeProgram string) *sanctions.List {
+	t.Helper()
+	return parseFiles(t, smallFiles(okaforRemarks, acmeProgram, ""))
+}
+
+func parseFiles(t *testing.T, f sanctionslist.Files) *sanctions.List {
+	t.Helper()
+	l, err := sanctions.Parse(bytes.NewReader(f[0]), bytes.NewReader(f[1]), bytes.NewReader(f[2]), t0)
 	if err != nil {
 		t.Fatalf("parse the small list: %v", err)
 	}
