@@ -240,7 +240,25 @@ func TestHeldQueueCases(t *testing.T) {
 	if got := queue(); len(got) != 0 {
 		t.Errorf("queue after release and cancellation = %v, want empty", got)
 	}
-	if ds := c.Decisions(projections.DecisionFilter{}); len(ds) != 2 || ds[0].CaseID != "c1" || ds[1].On != "transfer" || ds[1].SubjectID != "s1" {
+	// A rejection on a case and on its transfer.
+	apply(recordedAt("transfer-t3", transfer.TypeRequested, 0, at(6), requested("t3", "s3", at(6))))
+	apply(recordedAt("compliance-s3", compliance.TypeCaseOpened, 0, at(6), compliance.CaseOpened{SubjectID: "s3", CaseID: "c4", TransferID: "t3", Hits: hit("4"), At: at(6)}))
+	apply(recordedAt("transfer-t3", transfer.TypeScreened, 1, at(6), transfer.Screened{TransferID: "t3", Hits: thits[:1], CaseID: "c4", At: at(6)}))
+	apply(recordedAt("compliance-s3", compliance.TypeCaseDecided, 1, at(7), compliance.CaseDecided{SubjectID: "s3", CaseID: "c4", TransferID: "t3", Decision: compliance.Reject, Staff: "bob", Reason: "true match", At: at(7)}))
+	apply(recordedAt("transfer-t3", transfer.TypeRejected, 2, at(7), transfer.Rejected{TransferID: "t3", By: "bob", Reason: "true match", At: at(7)}))
+	if got := queue(); len(got) != 0 {
+		t.Errorf("queue after the rejection = %v, want empty", got)
+	}
+	ds := c.Decisions(projections.DecisionFilter{})
+	if len(ds) != 4 || ds[0].CaseID != "c1" || ds[1].On != projections.DecidedOnTransfer || ds[1].SubjectID != "s1" {
 		t.Errorf("Decisions() = %+v", ds)
+	}
+	for _, d := range c.Decisions(projections.DecisionFilter{By: "bob"}) {
+		if d.Kind != projections.DecisionReject || d.TransferID != "t3" || d.SubjectID != "s3" || d.Reason != "true match" || !d.At.Equal(at(7)) {
+			t.Errorf("rejection = %+v", d)
+		}
+	}
+	if n := len(c.Decisions(projections.DecisionFilter{CaseID: "c4"})); n != 1 {
+		t.Errorf("Decisions(case c4) has %d entries, want 1", n)
 	}
 }
