@@ -4,7 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/google/uuid"
 
@@ -111,7 +114,7 @@ func TestReopenKeepsEventsAndHeads(t *testing.T) {
 	}
 }
 
-func TestOpenRefusesUnknownFormat(t *testing.T) {
+func TestOpenRefusesCorruptData(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("garbage\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -120,8 +123,103 @@ func TestOpenRefusesUnknownFormat(t *testing.T) {
 		_ = s.Close()
 		t.Fatal("Open of a directory with a corrupt CURRENT file succeeded")
 	}
-	// The failed Open released the lock.
+	// The failed Open released the directory lock.
 	if err := os.Remove(filepath.Join(dir, "CURRENT")); err != nil {
 		t.Fatal(err)
+	}
+	s, err := embedded.Open(dir, nil)
+	if err != nil {
+		t.Fatalf("Open after removing the corrupt file: %v", err)
+	}
+	_ = s.Close()
+}
+
+func TestOpenRefusesUnknownFormat(t *testing.T) {
+	dir := t.TempDir()
+	db, err := pebble.Open(dir, &pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Set([]byte("mformat"), []byte{99}, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := embedded.Open(dir, nil)
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("Open of a store written in an unknown format succeeded")
+	}
+	if !strings.Contains(err.Error(), "format") {
+		t.Errorf("Open error %q does not mention the format", err)
+	}
+}
+
+func TestBadOptionsUseDefaults(t *testing.T) {
+	s, err := embedded.Open(t.TempDir(), &embedded.Options{MaxBatchRequests: -1, ReadChunkEvents: -5, CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Append(t.Context(), "opt-1", eventstore.NoStream(), event("x.v1")); err != nil {
+		t.Fatalf("Append with defaulted options: %v", err)
+	}
+	n := 0
+	for _, err := range s.ReadAll(t.Context(), eventstore.ReadAllOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Errorf("ReadAll = %d events, want 1", n)
+	}
+}
+
+// TestCheckFindsDamage removes one log record behind the store's back:
+// Check reports the gap and reading the damaged stream fails instead of
+// skipping the event.
+func TestCheckFindsDamage(t *testing.T) {
+	dir := t.TempDir()
+	s, err := embedded.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(t.Context(), "dmg-1", eventstore.NoStream(), event("x.v1"), event("x.v1"), event("x.v1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(t.Context()); err != nil {
+		t.Fatalf("Check of an intact store: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := pebble.Open(dir, &pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Delete([]byte{'l', 0, 0, 0, 0, 0, 0, 0, 2}, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = embedded.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Check(t.Context()); err == nil || !strings.Contains(err.Error(), "dense") {
+		t.Errorf("Check of a log with a gap = %v, want a density error", err)
+	}
+	var readErr error
+	for _, err := range s.ReadStream(t.Context(), "dmg-1", eventstore.ReadStreamOptions{}) {
+		if err != nil {
+			readErr = err
+		}
+	}
+	if readErr == nil {
+		t.Error("ReadStream over a missing record did not fail")
 	}
 }
