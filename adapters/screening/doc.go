@@ -8,7 +8,8 @@
 //     subject's compliance stream (compliance.RecordScreening, under
 //     process.ScreeningID, so a hold opens the case that the transfer
 //     Service's release and reject decide) and returns the hits a reviewer
-//     has not cleared.
+//     has not cleared. ScreenCustomer screens a customer outside a transfer
+//     (at registration).
 //   - Limits (process.Limits): records a transfer against the sender's
 //     KYC-tier limits (compliance.RecordTransfer) in USD-equivalent at the
 //     rate in force when the transfer was requested.

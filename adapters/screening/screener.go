@@ -149,6 +149,58 @@ func (s *Screener) Screen(ctx context.Context, subj process.Subject) (process.Sc
 	return out, nil
 }
 
+// RegistrationScreeningID is the screening ID of a customer's screening
+// outside a transfer (at registration) against list version versionID.
+func RegistrationScreeningID(customerID, versionID string) string {
+	return command.DeriveID("registration-screening", customerID, versionID)
+}
+
+// ScreenCustomer screens a registered customer outside any transfer (at
+// registration, or when staff ask) with the list in force, by the name in
+// their personal data and their country of residence, and records the
+// screening in "compliance-<customerID>" under
+// RegistrationScreeningID(customer, list version): screening again against
+// the same list records nothing new. A hit that holds opens a compliance
+// case for the person (CaseID); it blocks nothing by itself. A name that
+// cannot be screened is returned as a RuleUnscreenable hit, unrecorded.
+//
+// Errors: ErrInvalidSubject (no customer ID), ErrUnknownCustomer,
+// ErrSubjectForgotten, sanctions.ErrNoList, the vault's, the command loop's
+// and the store's errors, and compliance's domain errors.
+func (s *Screener) ScreenCustomer(ctx context.Context, customerID string) (process.ScreeningResult, error) {
+	sc, err := s.current()
+	if err != nil {
+		return process.ScreeningResult{}, err
+	}
+	p, err := s.CustomerPersonal(ctx, customerID)
+	if err != nil {
+		return process.ScreeningResult{}, err
+	}
+	cs, _, _, err := command.Load(ctx, s.store, customer.Aggregate, customerID)
+	if err != nil {
+		return process.ScreeningResult{}, fmt.Errorf("screening: load customer %s: %w", customerID, err)
+	}
+	res, err := screenName(sc, p.Name, cs.Country, s.kind)
+	if unscreenable(err) {
+		return process.ScreeningResult{ListVersion: sc.List().Version().ID, Hits: []transfer.Hit{{
+			Rule: RuleUnscreenable, Subject: process.RoleSender, Detail: fmt.Sprintf("the customer's name cannot be screened: %v", err),
+		}}}, nil
+	}
+	if err != nil {
+		return process.ScreeningResult{}, fmt.Errorf("screening: screen customer %s: %w", customerID, err)
+	}
+	id := RegistrationScreeningID(customerID, res.ListVersion.ID)
+	st, rec, err := s.record(ctx, customerID, id, "", compliance.RoleSender, res)
+	if err != nil {
+		return process.ScreeningResult{}, err
+	}
+	out := process.ScreeningResult{ListVersion: rec.ListVersion, BestScore: rec.BestScore, Hits: holding(st, rec, process.RoleSender)}
+	if len(out.Hits) > 0 && rec.Outcome == compliance.OutcomeHeld {
+		out.CaseID = rec.CaseID
+	}
+	return out, nil
+}
+
 // Match resolves and screens the subject like Screen, without recording
 // anything, and returns what the matcher found; it makes the Screener a
 // process.Matcher for process.NewCompliance. Errors: as for Screen, and

@@ -189,3 +189,37 @@ func TestMatchForProcessCompliance(t *testing.T) {
 		t.Errorf("Match wrote %v", got)
 	}
 }
+
+func TestScreenCustomerAtRegistration(t *testing.T) {
+	ctx := context.Background()
+	list := smallList(t, "DOB 01 Jan 1970.", "SDGT")
+	e := newEnv(t, list)
+	e.register(t, "cus_ck", "Okafor, Chidi Emeka", "+2348031234567", "NG", customer.Tier1)
+	e.register(t, "cus_ok", "Wanjiru Kamau", "+254712345678", "KE", customer.Tier1)
+	res, err := e.screener.ScreenCustomer(ctx, "cus_ck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := screening.RegistrationScreeningID("cus_ck", list.Version().ID)
+	if len(res.Hits) != 1 || res.Hits[0].Entry != "1" || res.CaseID != id {
+		t.Fatalf("ScreenCustomer = %+v, want entry 1 with case %s", res, id)
+	}
+	if rec := e.compliance(t, "cus_ck").Screenings[id]; rec.TransferID != "" || rec.Outcome != compliance.OutcomeHeld {
+		t.Errorf("recorded %+v", rec)
+	}
+	if _, err := e.screener.ScreenCustomer(ctx, "cus_ck"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(e.events(t, "compliance-cus_ck"), compliance.TypeScreeningRecorded); n != 1 {
+		t.Errorf("%d screenings recorded for one list version, want 1", n)
+	}
+	clean, err := e.screener.ScreenCustomer(ctx, "cus_ok")
+	if err != nil || len(clean.Hits) != 0 || clean.ListVersion != list.Version().ID {
+		t.Errorf("ScreenCustomer(clean) = %+v, %v", clean, err)
+	}
+	for _, id := range []string{"", "cus_nobody"} {
+		if _, err := e.screener.ScreenCustomer(ctx, id); !errors.Is(err, screening.ErrInvalidSubject) && !errors.Is(err, screening.ErrUnknownCustomer) {
+			t.Errorf("ScreenCustomer(%q) = %v", id, err)
+		}
+	}
+}
