@@ -120,7 +120,7 @@ type Manager struct {
 	deps  Deps
 	cfg   Config
 	store eventstore.Store
-	locks [256]sync.Mutex
+	locks [lockStripes]sync.Mutex
 
 	mu   sync.Mutex
 	open map[string][]string // open transfer → its payout references
@@ -150,10 +150,21 @@ func PayoutReference(transferID string, attempt int) string {
 	return command.DeriveID("payout", transferID, fmt.Sprint(attempt))
 }
 
-func (m *Manager) lock(transferID string) func() {
+// lockStripes is the number of per-transfer lock stripes.
+const lockStripes = 4096
+
+// stripe returns the lock stripe of a stream. Run hands a stream's events to
+// worker stripe % Workers, so two workers never share a stripe.
+func stripe(stream string) uint32 {
 	h := fnv.New32a()
-	h.Write([]byte(transferID))
-	l := &m.locks[h.Sum32()%uint32(len(m.locks))]
+	h.Write([]byte(stream))
+	return h.Sum32() % lockStripes
+}
+
+// lock serialises the steps of one transfer across Run's workers,
+// Reconcile and HandlePayoutResult.
+func (m *Manager) lock(transferID string) func() {
+	l := &m.locks[stripe(transfer.Aggregate.Stream(transferID))]
 	l.Lock()
 	return l.Unlock
 }

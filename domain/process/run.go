@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sync"
 
 	"github.com/remitflow/remitflow/domain/command"
@@ -223,9 +222,7 @@ func (m *Manager) Run(ctx context.Context) error {
 			runErr = err
 			break
 		}
-		h := fnv.New32a()
-		h.Write([]byte(ev.Stream))
-		queues[h.Sum32()%uint32(len(queues))] <- job{ev: ev, seq: tr.add(ev.Position)}
+		queues[stripe(ev.Stream)%uint32(len(queues))] <- job{ev: ev, seq: tr.add(ev.Position)}
 		if p, ok := tr.due(m.cfg.CheckpointEvery); ok {
 			if err := cp.save(ctx, p); err != nil {
 				cancel(err)
