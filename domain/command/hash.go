@@ -114,6 +114,7 @@ type ChainError struct {
 	Reason string
 }
 
+// Error names the stream, revision and event, and says what did not match.
 func (e *ChainError) Error() string {
 	return fmt.Sprintf("command: hash chain broken at %s@%d (event %s, %s): %s", e.Stream, e.Revision, e.EventID, e.Type, e.Reason)
 }

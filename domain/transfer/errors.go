@@ -25,6 +25,7 @@ type Error struct {
 	msg  string
 }
 
+// Error returns the message.
 func (e *Error) Error() string { return e.msg }
 
 // ErrorCode returns the stable code.
