@@ -1,0 +1,453 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/remitflow/remitflow/adapters/httpapi"
+	"github.com/remitflow/remitflow/adapters/storeconfig"
+)
+
+// testApp is the real serve wiring on a loopback port with a temporary data
+// directory, the in-process partner simulator and the demo data.
+type testApp struct {
+	t      *testing.T
+	url    string
+	router routers.Router
+}
+
+func startApp(t *testing.T) *testApp {
+	t.Helper()
+	dir := t.TempDir()
+	store := storeconfig.Default()
+	store.DataDir = dir
+	cfg := serveConfig{Addr: "127.0.0.1:0", Demo: true, FXInterval: time.Hour, ReconcileEvery: 200 * time.Millisecond, Store: store}
+	ctx, cancel := context.WithCancel(t.Context())
+	a, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(httpapi.OpenAPIDocument)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("openapi.json is not a valid OpenAPI document: %v", err)
+	}
+	doc.Servers = openapi3.Servers{{URL: a.url}}
+	r, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &testApp{t: t, url: a.url, router: r}
+	// Ready once read models caught up and the demo data is in.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var w struct {
+			Available []struct{ Value string } `json:"available"`
+		}
+		res := app.do(app.token("admin", "ops"), "GET", "/v1/customers/cus_demo_amina/balances", nil, nil, &w)
+		if res.StatusCode == 200 && len(w.Available) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("app not ready: balances status %d", res.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return app
+}
+
+func (a *testApp) token(role, subject string) string {
+	tok, err := httpapi.IssueToken([]byte(DevJWTKey), subject, httpapi.Role(role), time.Now(), time.Hour)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return tok
+}
+
+// do sends a request, checks the request and the response against the
+// OpenAPI document, decodes the body into out and returns the response.
+func (a *testApp) do(token, method, path string, headers map[string]string, body any, out any) *http.Response {
+	a.t.Helper()
+	var raw []byte
+	if body != nil {
+		if s, ok := body.(string); ok {
+			raw = []byte(s)
+		} else {
+			raw, _ = json.Marshal(body)
+		}
+	}
+	req, _ := http.NewRequestWithContext(a.t.Context(), method, a.url+path, bytes.NewReader(raw))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	route, params, err := a.router.FindRoute(req)
+	if err != nil {
+		a.t.Fatalf("%s %s is not in openapi.json: %v", method, path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	resBody, _ := io.ReadAll(res.Body)
+	if res.StatusCode < 400 {
+		req.Body = io.NopCloser(bytes.NewReader(raw))
+		if err := openapi3filter.ValidateRequest(a.t.Context(), in); err != nil {
+			a.t.Errorf("%s %s request does not match openapi.json: %v", method, path, err)
+		}
+	}
+	if err := openapi3filter.ValidateResponse(a.t.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: res.StatusCode, Header: res.Header, Body: io.NopCloser(bytes.NewReader(resBody)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	}); err != nil {
+		a.t.Errorf("%s %s response %d does not match openapi.json: %v\n%s", method, path, res.StatusCode, err, resBody)
+	}
+	if res.StatusCode >= 400 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
+		a.t.Errorf("%s %s: error %d has content type %q, want application/problem+json", method, path, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if out != nil {
+		if err := json.Unmarshal(resBody, out); err != nil {
+			a.t.Fatalf("%s %s: decode %s: %v", method, path, resBody, err)
+		}
+	}
+	return res
+}
+
+type problem struct {
+	Status int    `json:"status"`
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+type quoteOut struct {
+	ID      string `json:"id"`
+	Receive struct{ Value, Currency string }
+	Send    struct{ Value, Currency string }
+}
+
+type transferOut struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	CaseID  string `json:"case_id"`
+	Amounts struct {
+		Receive struct{ Value, Currency string } `json:"receive"`
+	} `json:"amounts"`
+	Refund *struct{ Value, Currency string } `json:"refund"`
+}
+
+func (a *testApp) quote(tok, send, receive, amount string) quoteOut {
+	a.t.Helper()
+	var q quoteOut
+	if res := a.do(tok, "POST", "/v1/quotes", nil, map[string]string{"send_currency": send, "receive_currency": receive, "send_amount": amount}, &q); res.StatusCode != 201 {
+		a.t.Fatalf("quote %s→%s status %d", send, receive, res.StatusCode)
+	}
+	return q
+}
+
+func (a *testApp) send(tok, key string, body map[string]any) (transferOut, *http.Response) {
+	a.t.Helper()
+	var out transferOut
+	res := a.do(tok, "POST", "/v1/transfers", map[string]string{"Idempotency-Key": key}, body, &out)
+	return out, res
+}
+
+// waitStatus polls a transfer until it reaches want.
+func (a *testApp) waitStatus(tok, id, want string) transferOut {
+	a.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last transferOut
+	for time.Now().Before(deadline) {
+		a.do(tok, "GET", "/v1/transfers/"+id, nil, nil, &last)
+		if last.Status == want {
+			return last
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.t.Fatalf("transfer %s is %q, want %q", id, last.Status, want)
+	return last
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	app := startApp(t)
+	amina := app.token("customer", "cus_demo_amina")
+	juan := app.token("customer", "cus_demo_juan")
+	staff := app.token("compliance", "alice")
+	agentTok := app.token("agent", "agent_demo_manila")
+
+	t.Run("mobile wallet transfer completes through MTN MoMo", func(t *testing.T) {
+		q := app.quote(amina, "USD", "UGX", "50")
+		if q.Receive.Currency != "UGX" || q.Send.Value == "50.00" {
+			t.Fatalf("quote = %+v: want UGX receive and fees on top of 50 USD", q)
+		}
+		body := map[string]any{"quote_id": q.ID, "purpose": "family support",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Okello Peter", "msisdn": "+256772123456", "provider": "mtn_momo", "country": "UG"}}
+		tr, res := app.send(amina, "ug-1", body)
+		if res.StatusCode != 201 {
+			t.Fatalf("send status %d", res.StatusCode)
+		}
+		done := app.waitStatus(amina, tr.ID, "completed")
+		if done.Amounts.Receive.Value != q.Receive.Value {
+			t.Errorf("completed receive %s, quoted %s", done.Amounts.Receive.Value, q.Receive.Value)
+		}
+		// The same key and body give the same transfer again.
+		again, res := app.send(amina, "ug-1", body)
+		if res.StatusCode != 201 || again.ID != tr.ID || res.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("repeat = %d %s replayed=%q, want 201 %s replayed", res.StatusCode, again.ID, res.Header.Get("Idempotent-Replayed"), tr.ID)
+		}
+		// The same key with another body is refused.
+		other := map[string]any{"quote_id": q.ID, "purpose": "rent", "recipient": body["recipient"]}
+		var p problem
+		if res := app.do(amina, "POST", "/v1/transfers", map[string]string{"Idempotency-Key": "ug-1"}, other, &p); res.StatusCode != 422 || p.Code != "idempotency_key_reused" {
+			t.Errorf("reused key = %d %+v, want 422 idempotency_key_reused", res.StatusCode, p)
+		}
+		// Another customer cannot see it.
+		if res := app.do(juan, "GET", "/v1/transfers/"+tr.ID, nil, nil, &p); res.StatusCode != 404 {
+			t.Errorf("other customer's GET = %d, want 404", res.StatusCode)
+		}
+		var tl struct {
+			Events []struct{ Type, Actor string } `json:"events"`
+		}
+		app.do(amina, "GET", "/v1/transfers/"+tr.ID+"/timeline", nil, nil, &tl)
+		if len(tl.Events) < 5 || tl.Events[0].Actor != "customer:cus_demo_amina" {
+			t.Errorf("timeline = %+v, want the request by the customer and the process steps", tl.Events)
+		}
+	})
+
+	t.Run("sanctioned recipient is held, then released by compliance", func(t *testing.T) {
+		q := app.quote(juan, "GBP", "KES", "40")
+		tr, res := app.send(juan, "held-1", map[string]any{"quote_id": q.ID, "purpose": "gift",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Hasan Nasrallah", "msisdn": "+254708374149", "provider": "mpesa", "country": "KE"}})
+		if res.StatusCode != 201 {
+			t.Fatalf("send status %d", res.StatusCode)
+		}
+		app.waitStatus(juan, tr.ID, "held")
+		var held struct {
+			Items []struct {
+				TransferID string `json:"transfer_id"`
+			} `json:"items"`
+		}
+		app.do(staff, "GET", "/v1/compliance/held", nil, nil, &held)
+		found := false
+		for _, h := range held.Items {
+			found = found || h.TransferID == tr.ID
+		}
+		if !found {
+			t.Errorf("held queue %+v lacks %s", held.Items, tr.ID)
+		}
+		var p problem
+		if res := app.do(staff, "POST", "/v1/compliance/transfers/"+tr.ID+"/release", nil, map[string]string{}, &p); res.StatusCode != 400 || p.Code != "reason_required" {
+			t.Errorf("release without reason = %d %+v", res.StatusCode, p)
+		}
+		if res := app.do(juan, "POST", "/v1/compliance/transfers/"+tr.ID+"/release", nil, map[string]string{"reason": "me"}, &p); res.StatusCode != 403 {
+			t.Errorf("customer releasing = %d, want 403", res.StatusCode)
+		}
+		var released transferOut
+		if res := app.do(staff, "POST", "/v1/compliance/transfers/"+tr.ID+"/release", nil,
+			map[string]string{"reason": "different person: date of birth 1991, Nairobi resident"}, &released); res.StatusCode != 200 {
+			t.Fatalf("release status %d", res.StatusCode)
+		}
+		// Whole shillings are paid (or, before the corridor's payout unit is
+		// whole shillings, refunded); either way the decision is recorded and
+		// the transfer leaves the hold.
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var cur transferOut
+			app.do(juan, "GET", "/v1/transfers/"+tr.ID, nil, nil, &cur)
+			if cur.Status == "completed" || cur.Status == "refunded" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("released transfer stuck in %q", cur.Status)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		var hist struct {
+			Chain  struct{ Intact bool } `json:"chain"`
+			Events []struct{ Type, Actor string }
+		}
+		app.do(staff, "GET", "/v1/compliance/streams/transfer-"+tr.ID, nil, nil, &hist)
+		actors := fmt.Sprint(hist.Events)
+		if !hist.Chain.Intact || !strings.Contains(actors, "staff:alice") {
+			t.Errorf("history chain=%v events=%s: want an intact chain with alice's decision", hist.Chain.Intact, actors)
+		}
+	})
+
+	t.Run("cash pickup paid by an agent after an identity check", func(t *testing.T) {
+		q := app.quote(juan, "EUR", "PHP", "120")
+		tr, _ := app.send(juan, "pickup-1", map[string]any{"quote_id": q.ID, "purpose": "tuition",
+			"recipient": map[string]string{"method": "cash_pickup", "name": "Maria Santos", "country": "PH"}})
+		app.waitStatus(juan, tr.ID, "processing")
+		var code struct{ Code string }
+		deadline := time.Now().Add(10 * time.Second)
+		for code.Code == "" && time.Now().Before(deadline) {
+			if res := app.do(juan, "GET", "/v1/transfers/"+tr.ID+"/pickup-code", nil, nil, nil); res.StatusCode == 200 {
+				app.do(juan, "GET", "/v1/transfers/"+tr.ID+"/pickup-code", nil, nil, &code)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		var p problem
+		if res := app.do(agentTok, "POST", "/v1/pickups/"+tr.ID+"/lookup", nil, map[string]string{"code": "0000000000"}, &p); res.StatusCode != 422 {
+			t.Errorf("wrong code lookup = %d %+v, want 422", res.StatusCode, p)
+		}
+		if res := app.do(agentTok, "POST", "/v1/pickups/"+tr.ID+"/lookup", nil, map[string]string{"code": code.Code}, nil); res.StatusCode != 200 {
+			t.Fatalf("lookup status %d", res.StatusCode)
+		}
+		if res := app.do(agentTok, "POST", "/v1/pickups/"+tr.ID+"/pay", nil, map[string]string{"code": code.Code}, &p); res.StatusCode != 400 || p.Code != "identity_required" {
+			t.Errorf("pay without ID = %d %+v", res.StatusCode, p)
+		}
+		if res := app.do(agentTok, "POST", "/v1/pickups/"+tr.ID+"/pay", nil, map[string]string{"code": code.Code, "id_type": "passport", "id_number": "P7654321"}, nil); res.StatusCode != 200 {
+			t.Fatalf("pay status %d", res.StatusCode)
+		}
+		app.waitStatus(juan, tr.ID, "completed")
+		var ag struct {
+			Payouts int `json:"payouts"`
+		}
+		app.do(agentTok, "GET", "/v1/agents/agent_demo_manila", nil, nil, &ag)
+		if ag.Payouts < 1 {
+			t.Errorf("agent payouts = %d", ag.Payouts)
+		}
+	})
+
+	t.Run("bad input is refused with problem details and changes nothing", func(t *testing.T) {
+		var p problem
+		cases := []struct {
+			tok, method, path string
+			body              any
+			status            int
+			code              string
+		}{
+			{"", "GET", "/v1/corridors", nil, 401, "unauthorized"},
+			{"not-a-token", "GET", "/v1/corridors", nil, 401, "invalid_token"},
+			{amina, "POST", "/v1/customers", map[string]any{"name": "X", "phone": "+12025550100", "country": "US"}, 403, "forbidden"},
+			{amina, "POST", "/v1/quotes", `{"send_currency":"USD",`, 400, "invalid_json"},
+			{amina, "POST", "/v1/quotes", map[string]string{"send_currency": "USD", "receive_currency": "KES", "send_amount": "12", "bogus": "x"}, 400, "invalid_json"},
+			{amina, "POST", "/v1/quotes", map[string]string{"send_currency": "XYZ", "receive_currency": "KES", "send_amount": "12"}, 400, "unknown_currency"},
+			{amina, "POST", "/v1/quotes", map[string]string{"send_currency": "USD", "receive_currency": "KES", "send_amount": "1e3"}, 400, "invalid_amount"},
+			{amina, "POST", "/v1/quotes", map[string]string{"send_currency": "USD", "receive_currency": "KES", "send_amount": "NaN"}, 400, "invalid_amount"},
+			{amina, "POST", "/v1/quotes", map[string]string{"send_currency": "USD", "receive_currency": "JPY", "send_amount": "10"}, 422, "corridor_not_supported"},
+			{amina, "POST", "/v1/quotes", map[string]string{"send_currency": "USD", "receive_currency": "KES", "send_amount": "999999"}, 422, "amount_out_of_range"},
+			{amina, "POST", "/v1/quotes", map[string]string{"send_currency": "USD", "receive_currency": "KES"}, 400, "invalid_quote_request"},
+			{amina, "GET", "/v1/transfers/does-not-exist", nil, 404, "transfer.not_found"},
+			{amina, "GET", "/v1/customers/cus_demo_juan", nil, 404, "not_found"},
+			{staff, "GET", "/v1/compliance/streams/$all", nil, 400, "invalid_stream"},
+			{staff, "GET", "/v1/compliance/export", nil, 400, "scope_required"},
+			{staff, "GET", "/v1/compliance/customers/cus_demo_amina/history?as_of=yesterday", nil, 400, "invalid_time"},
+		}
+		for _, c := range cases {
+			p = problem{}
+			res := app.do(c.tok, c.method, c.path, nil, c.body, &p)
+			if res.StatusCode != c.status || p.Code != c.code {
+				t.Errorf("%s %s = %d %q (%s), want %d %q", c.method, c.path, res.StatusCode, p.Code, p.Detail, c.status, c.code)
+			}
+		}
+		// A transfer without an idempotency key is refused.
+		q := app.quote(amina, "USD", "KES", "20")
+		if res := app.do(amina, "POST", "/v1/transfers", nil, map[string]any{"quote_id": q.ID, "purpose": "x",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "A B", "msisdn": "+254708374149", "provider": "mpesa", "country": "KE"}}, &p); res.StatusCode != 400 || p.Code != "idempotency_key_required" {
+			t.Errorf("transfer without key = %d %+v", res.StatusCode, p)
+		}
+		// A quote is the customer's own.
+		if res := app.do(juan, "POST", "/v1/transfers", map[string]string{"Idempotency-Key": "steal"}, map[string]any{"quote_id": q.ID, "purpose": "x",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "A B", "msisdn": "+254708374149", "provider": "mpesa", "country": "KE"}}, &p); res.StatusCode < 400 {
+			t.Errorf("using another customer's quote = %d", res.StatusCode)
+		}
+	})
+
+	t.Run("compliance verifies, replays and exports history", func(t *testing.T) {
+		var v struct {
+			Intact  bool
+			Streams int
+			Events  int
+		}
+		app.do(staff, "GET", "/v1/compliance/verify", nil, nil, &v)
+		if !v.Intact || v.Streams < 5 || v.Events < 20 {
+			t.Errorf("verify = %+v", v)
+		}
+		var h struct {
+			Events   []json.RawMessage `json:"events"`
+			Customer struct{ Country string }
+		}
+		app.do(staff, "GET", "/v1/compliance/customers/cus_demo_amina/history", nil, nil, &h)
+		if len(h.Events) < 3 || h.Customer.Country != "US" {
+			t.Errorf("history: %d events, customer %+v", len(h.Events), h.Customer)
+		}
+		var p problem
+		if res := app.do(staff, "GET", "/v1/compliance/customers/cus_demo_amina/history?as_of=2001-01-01T00:00:00Z", nil, nil, &p); res.StatusCode != 404 {
+			t.Errorf("history before registration = %d, want 404", res.StatusCode)
+		}
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", app.url+"/v1/compliance/export?customer_id=cus_demo_amina", nil)
+		req.Header.Set("Authorization", "Bearer "+staff)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		var first struct{ Stream, Hash string }
+		if res.StatusCode != 200 || len(lines) < 3 || json.Unmarshal([]byte(lines[0]), &first) != nil || first.Hash == "" {
+			t.Errorf("export = %d, %d lines, first %+v", res.StatusCode, len(lines), first)
+		}
+		var bal struct {
+			In *struct {
+				Amount struct{ Currency string }
+			} `json:"in"`
+		}
+		app.do(amina, "GET", "/v1/customers/cus_demo_amina/balances?in=EUR", nil, nil, &bal)
+		if bal.In == nil || bal.In.Amount.Currency != "EUR" {
+			t.Errorf("balances in EUR = %+v", bal.In)
+		}
+	})
+
+	t.Run("ops endpoints", func(t *testing.T) {
+		if res := app.do("", "GET", "/healthz", nil, nil, nil); res.StatusCode != 200 {
+			t.Errorf("healthz = %d", res.StatusCode)
+		}
+		if res := app.do("", "GET", "/readyz", nil, nil, nil); res.StatusCode != 200 {
+			t.Errorf("readyz = %d", res.StatusCode)
+		}
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", app.url+"/metrics", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !bytes.Contains(b, []byte(`remitflow_http_requests_total{method="POST",route="/v1/quotes",status="201"}`)) {
+			t.Errorf("metrics lack the quote counter:\n%.2000s", b)
+		}
+	})
+}
