@@ -101,7 +101,9 @@ func NewScreener(cfg Config) (*Screener, error) {
 // opens a compliance case with that ID, returned as CaseID. The hits
 // returned are those at or above the threshold that a reviewer has not
 // cleared for this subject and the entry's current content, each with Rule
-// RuleOFAC, the entry number and the matcher's explanation.
+// RuleOFAC, the entry number and the matcher's explanation (Explain; for the
+// sender without the words of their name, which the transfer's events must
+// not carry).
 //
 // Screening the same subject of the same transfer again returns the
 // recorded result, even if the list changed in between. A name the matcher
@@ -340,9 +342,29 @@ func holding(st compliance.State, rec compliance.ScreeningRecorded, role string)
 		if h.Score < rec.Threshold || compliance.IsCleared(st, h.EntryID, h.EntryHash) {
 			continue
 		}
-		out = append(out, transfer.Hit{Rule: RuleOFAC, Subject: role, Entry: h.EntryID, Score: h.Score, Detail: Explain(h)})
+		detail := Explain(h)
+		if role == process.RoleSender {
+			detail = explainWithoutName(h)
+		}
+		out = append(out, transfer.Hit{Rule: RuleOFAC, Subject: role, Entry: h.EntryID, Score: h.Score, Detail: detail})
 	}
 	return out
+}
+
+// explainWithoutName is Explain without the screened name's words, which
+// the matcher's reasons quote in parentheses ("token-set 0.898 (madurro~maduro
+// 0.97, …)"): a sender's name is personal data, kept out of the transfer's
+// events; the full reasons stay in the compliance record.
+func explainWithoutName(h compliance.Hit) string {
+	reasons := make([]string, 0, len(h.Reasons))
+	for _, r := range h.Reasons {
+		if i := strings.Index(r, " ("); i >= 0 {
+			r = r[:i]
+		}
+		reasons = append(reasons, r)
+	}
+	h.Reasons = reasons
+	return Explain(h)
 }
 
 // Explain renders a hit as the matcher explained it: the entry, the name or

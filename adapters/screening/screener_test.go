@@ -62,9 +62,13 @@ func TestScreenRealSDNSender(t *testing.T) {
 	if c := st.Cases[wantCase]; c.Status != compliance.CaseOpen || c.TransferID != "tr_1" {
 		t.Errorf("case = %+v, want open for tr_1", c)
 	}
-	// The sender's name stays out of the logs.
+	// The sender's name stays out of the logs, and the explanation on the
+	// transfer quotes the list, not the sender's words.
 	if strings.Contains(strings.ToLower(e.logs.String()), "maduro") {
 		t.Errorf("logs mention the name: %s", e.logs)
+	}
+	if !strings.Contains(found.Detail, "token-set") || strings.Contains(found.Detail, "maduro") {
+		t.Errorf("sender hit detail %q", found.Detail)
 	}
 
 	// Screening the same subject of the same transfer again records nothing.
@@ -167,7 +171,11 @@ func TestNonLatinNameIsScreened(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(res.Hits) == 0 || res.Hits[0].Entry != "3" {
-		t.Errorf("Screen(Cyrillic name) = %+v, want entry 3", res)
+		t.Fatalf("Screen(Cyrillic name) = %+v, want entry 3", res)
+	}
+	// A recipient's hit carries the matcher's full explanation.
+	if d := res.Hits[0].Detail; !strings.Contains(d, `"VOLKOV, Dmitri Sergeyevich"`) || !strings.Contains(d, "(") {
+		t.Errorf("recipient hit detail %q", d)
 	}
 }
 
