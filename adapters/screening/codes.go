@@ -31,11 +31,13 @@ const (
 
 // Notification is a pickup code to deliver by SMS.
 type Notification struct {
+	// TransferID is the transfer the code collects.
 	TransferID string
 	// To is the E.164 number to send to; Audience says whose it is.
 	To       string
 	Audience string
-	Code     string
+	// Code is the pickup code.
+	Code string
 	// Text is the message, code included.
 	Text string
 }

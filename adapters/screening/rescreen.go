@@ -87,12 +87,14 @@ type Report struct {
 
 // Skipped is a person the run could not screen.
 type Skipped struct {
+	// SubjectID names the person's compliance stream; Reason says why.
 	SubjectID string
 	Reason    string
 }
 
 // Finding is a person held by a re-screening.
 type Finding struct {
+	// SubjectID names the person's compliance stream.
 	SubjectID string
 	// Role is the person's role in their transfers: "sender" or "recipient".
 	Role string
