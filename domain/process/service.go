@@ -147,6 +147,10 @@ func (s *Service) RequestTransfer(ctx context.Context, r TransferRequest) (View,
 	res, err := command.Handle(ctx, s.store, transfer.Aggregate, id, transfer.Command(req), command.CommandMeta{
 		CommandID: command.DeriveID(id, "request"), CorrelationID: id, CausationID: acceptID, Actor: actor, Clock: s.clock,
 	})
+	if errors.Is(err, command.ErrCommandConflict) {
+		// A concurrent request with the same key but another body won.
+		return View{}, fmt.Errorf("%w: idempotency key %q was used for another request", transfer.ErrDuplicateRequest, r.IdempotencyKey)
+	}
 	if err != nil {
 		return View{}, err
 	}
