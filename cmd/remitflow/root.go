@@ -13,6 +13,11 @@ func newRootCmd(env func(string) (string, bool)) *cobra.Command {
 	}
 	root.AddCommand(newTokenCmd(env))
 	root.AddCommand(newServeCmd(env))
+	root.AddCommand(newVerifyCmd(env))
+	root.AddCommand(newReplayCmd(env))
+	root.AddCommand(newExportCmd(env))
+	root.AddCommand(newRebuildCmd(env))
+	root.AddCommand(newLoadgenCmd(env))
 	return root
 }
 
