@@ -134,8 +134,9 @@ func TestCancelledAppendsWriteNothing(t *testing.T) {
 			for range 40 {
 				ctx, cancel := context.WithCancel(t.Context())
 				events := []eventstore.EventData{{ID: uuid.New(), Type: "c.v1", Data: []byte(`{}`)}}
+				delay := time.Duration(rng.IntN(400)) * time.Microsecond
 				go func() {
-					time.Sleep(time.Duration(rng.IntN(400)) * time.Microsecond)
+					time.Sleep(delay)
 					cancel()
 				}()
 				res, err := s.Append(ctx, fmt.Sprintf("cancel-%d", g), eventstore.Any(), events...)
