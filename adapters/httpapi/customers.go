@@ -42,7 +42,19 @@ type customerResponse struct {
 	Name      string `json:"name,omitempty"`
 	Phone     string `json:"phone,omitempty"`
 	Forgotten bool   `json:"forgotten,omitempty"`
+	// Screening is the registration screening's outcome (on registration only).
+	Screening *screeningSummary `json:"screening,omitempty"`
 }
+
+// screeningSummary reports a registration screening.
+type screeningSummary struct {
+	ListVersion string  `json:"list_version"`
+	BestScore   float64 `json:"best_score"`
+	Hits        int     `json:"hits"`
+	CaseID      string  `json:"case_id,omitempty"`
+}
+
+const screeningKey = "remitflow.screening"
 
 func (s *Server) registerCustomer(c echo.Context) error {
 	var req registerCustomerRequest
@@ -80,6 +92,16 @@ func (s *Server) registerCustomer(c echo.Context) error {
 	}
 	c.Response().Header().Set("Location", "/v1/customers/"+req.CustomerID)
 	c.Response().Header().Set("X-Event-Position", res.Position.String())
+	if s.d.ScreenCustomer != nil {
+		// The registration is recorded whatever the screening says; a hit
+		// opens a compliance case, and every transfer screens again.
+		sr, err := s.d.ScreenCustomer(c.Request().Context(), req.CustomerID)
+		if err != nil {
+			s.log.WarnContext(c.Request().Context(), "registration screening failed", "customer", req.CustomerID, "err", err)
+		} else {
+			c.Set(screeningKey, &screeningSummary{ListVersion: sr.ListVersion, BestScore: sr.BestScore, Hits: len(sr.Hits), CaseID: sr.CaseID})
+		}
+	}
 	return s.respondCustomer(c, http.StatusCreated, req.CustomerID)
 }
 
@@ -110,6 +132,7 @@ func (s *Server) respondCustomer(c echo.Context, status int, id string) error {
 		return NotFound("no customer " + id)
 	}
 	out := customerResponse{ID: id, Country: st.Country, Tier: int(st.Tier), Blocked: st.Blocked, RegisteredAt: st.RegisteredAt}
+	out.Screening, _ = c.Get(screeningKey).(*screeningSummary)
 	plain, err := s.d.Vault.Decrypt(st.PII.KeyID, st.PII.Ciphertext)
 	switch {
 	case errors.Is(err, pii.ErrForgotten):

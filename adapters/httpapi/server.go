@@ -63,6 +63,10 @@ type Deps struct {
 	PickupCodes PickupCodes
 	// Reviews records compliance decisions on sanctions hits; optional.
 	Reviews Reviews
+	// ScreenCustomer screens a newly registered customer against the
+	// sanctions list in force and records the result (a hit opens a case);
+	// optional.
+	ScreenCustomer func(ctx context.Context, customerID string) (process.ScreeningResult, error)
 	// Ready reports extra readiness conditions (the process manager running…).
 	Ready func() error
 	// ReadTimeout bounds how long a query waits for projections to reach a

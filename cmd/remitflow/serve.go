@@ -325,13 +325,20 @@ func newApp(ctx context.Context, cfg serveConfig, log *slog.Logger) (a *app, err
 		return nil, err
 	}
 	a.pay.SetSink(a.manager.HandlePayoutResult)
-	if a.service, err = process.NewService(a.store, a.clock, nil); err != nil {
+	// The gate refuses requests over the sender's tier limits with a named
+	// error (nothing written) and decides a held transfer's compliance cases
+	// when staff release or reject it.
+	gate, err := process.NewCompliance(a.store, a.clock, screener, screening.ToUSD(a.reads.Rates.Book(), a.clock))
+	if err != nil {
+		return nil, err
+	}
+	if a.service, err = process.NewService(a.store, a.clock, gate); err != nil {
 		return nil, err
 	}
 	if a.api, err = httpapi.New(httpapi.Deps{
 		Store: a.store, Clock: a.clock, Service: a.service, Pricer: a.pricer, Rates: a.reads.Rates.Book(),
 		Vault: a.vault, Runner: a.runner, Reads: a.reads, JWTKey: []byte(cfg.JWTKey), Callbacks: a.pay.Callbacks,
-		PickupCodes: codes, Reviews: reviews, Logger: log,
+		PickupCodes: codes, Reviews: reviews, ScreenCustomer: screener.ScreenCustomer, Logger: log,
 	}); err != nil {
 		return nil, err
 	}

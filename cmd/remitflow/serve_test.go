@@ -294,6 +294,12 @@ func TestServeEndToEnd(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+		app.do(staff, "GET", "/v1/compliance/held", nil, nil, &held)
+		for _, h := range held.Items {
+			if h.TransferID == tr.ID {
+				t.Errorf("released transfer %s is still in the held queue", tr.ID)
+			}
+		}
 		var hist struct {
 			Chain  struct{ Intact bool } `json:"chain"`
 			Events []struct{ Type, Actor string }
@@ -383,6 +389,52 @@ func TestServeEndToEnd(t *testing.T) {
 		if res := app.do(juan, "POST", "/v1/transfers", map[string]string{"Idempotency-Key": "steal"}, map[string]any{"quote_id": q.ID, "purpose": "x",
 			"recipient": map[string]string{"method": "mobile_wallet", "name": "A B", "msisdn": "+254708374149", "provider": "mpesa", "country": "KE"}}, &p); res.StatusCode < 400 {
 			t.Errorf("using another customer's quote = %d", res.StatusCode)
+		}
+	})
+
+	t.Run("registration screens the customer; tier limits refuse at the door", func(t *testing.T) {
+		admin := app.token("admin", "ops")
+		var c struct {
+			ID        string
+			Screening *struct {
+				ListVersion string `json:"list_version"`
+				Hits        int
+				CaseID      string `json:"case_id"`
+			}
+		}
+		if res := app.do(admin, "POST", "/v1/customers", nil, map[string]any{"customer_id": "cus_flagged", "name": "Hasan Nasrallah",
+			"phone": "+12025550188", "country": "US", "tier": 0}, &c); res.StatusCode != 201 {
+			t.Fatalf("register status %d", res.StatusCode)
+		}
+		if c.Screening == nil || c.Screening.Hits == 0 || c.Screening.CaseID == "" || c.Screening.ListVersion == "" {
+			t.Errorf("registration screening = %+v, want a hit with a case", c.Screening)
+		}
+		var clean struct {
+			Screening *struct{ Hits int }
+		}
+		app.do(admin, "POST", "/v1/customers", nil, map[string]any{"customer_id": "cus_clean", "name": "Grace Wanjiku",
+			"phone": "+12025550199", "country": "US", "tier": 0}, &clean)
+		if clean.Screening == nil || clean.Screening.Hits != 0 {
+			t.Errorf("clean registration screening = %+v, want no hits", clean.Screening)
+		}
+		var p problem
+		if res := app.do(admin, "POST", "/v1/customers", nil, map[string]any{"customer_id": "cus_bad", "name": "X Y",
+			"phone": "0712", "country": "US"}, &p); res.StatusCode != 422 {
+			t.Errorf("bad phone = %d %+v, want 422", res.StatusCode, p)
+		}
+		// Amina is tier 1: at most 1,000 USD in one transfer.
+		q := app.quote(amina, "USD", "KES", "1500")
+		recipient := map[string]string{"method": "mobile_wallet", "name": "Wanjiru Kamau", "msisdn": "+254708374149", "provider": "mpesa", "country": "KE"}
+		if res := app.do(amina, "POST", "/v1/transfers", map[string]string{"Idempotency-Key": "too-big"},
+			map[string]any{"quote_id": q.ID, "purpose": "car", "recipient": recipient}, &p); res.StatusCode != 422 || !strings.Contains(p.Code, "limit") {
+			t.Errorf("over-limit transfer = %d %+v, want 422 with a limit code", res.StatusCode, p)
+		}
+		var list struct{ Items []transferOut }
+		app.do(amina, "GET", "/v1/transfers?limit=100", nil, nil, &list)
+		for _, it := range list.Items {
+			if it.Amounts.Receive.Value == q.Receive.Value {
+				t.Errorf("refused transfer was recorded: %+v", it)
+			}
 		}
 	})
 
