@@ -357,6 +357,9 @@ func TestCashPickup(t *testing.T) {
 	if _, err := e.svc.LookupPickup(ctx, "agt_1", v.ID, "0000000000"); !errors.Is(err, transfer.ErrInvalidPickupCode) {
 		t.Errorf("wrong code: %v", err)
 	}
+	if s := e.transfer(v.ID); s.Pickup.Failures != 1 {
+		t.Errorf("wrong codes counted: %d", s.Pickup.Failures)
+	}
 	pv, err := e.svc.LookupPickup(ctx, "agt_1", v.ID, pickupCode(v.ID))
 	if err != nil || pv.RecipientName != "Amina Otieno" || pv.Amount.String() != "12437.16 KES" {
 		t.Fatalf("lookup = %+v, %v", pv, err)
@@ -397,6 +400,36 @@ func TestCashPickup(t *testing.T) {
 	}
 	if got := b.Get("customer:cus_1:available", "USD"); !got.Equal(usd("400")) {
 		t.Errorf("available %s, want 400 (expired pickup refunded)", got)
+	}
+}
+
+func TestPickupBlockedAfterWrongCodes(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memory.New())
+	e.customer("cus_1", "500.00", "")
+	m := e.manager(newPartner(nil), process.Config{PickupTTL: 72 * time.Hour})
+	v, err := e.request("cus_1", 100, cash("Amina Otieno"), "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	catchUp(t, m)
+	for i := range transfer.MaxPickupCodeFailures {
+		e.clock.Advance(time.Second)
+		if _, err := e.svc.LookupPickup(ctx, "agt_1", v.ID, fmt.Sprintf("99999999%02d", i)); !errors.Is(err, transfer.ErrInvalidPickupCode) {
+			t.Fatalf("wrong code %d: %v", i, err)
+		}
+	}
+	if _, err := e.svc.LookupPickup(ctx, "agt_1", v.ID, pickupCode(v.ID)); !errors.Is(err, transfer.ErrPickupBlocked) {
+		t.Fatalf("right code after too many wrong ones: %v", err)
+	}
+	e.clock.Advance(73 * time.Hour)
+	if _, err := m.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	catchUp(t, m)
+	wantStatus(t, e, v.ID, transfer.StatusRefunded)
+	if got := ledgerOf(t, e.base).Get("customer:cus_1:available", "USD"); !got.Equal(usd("500")) {
+		t.Errorf("available %s, want 500 (blocked pickup refunded)", got)
 	}
 }
 

@@ -226,13 +226,29 @@ func (s *Service) CancelTransfer(ctx context.Context, customerID, id, reason str
 }
 
 func (s *Service) run(ctx context.Context, id, cmdID, actor string, c transfer.Command) (View, error) {
+	v, _, err := s.runResult(ctx, id, cmdID, actor, c)
+	return v, err
+}
+
+func (s *Service) runResult(ctx context.Context, id, cmdID, actor string, c transfer.Command) (View, command.Result, error) {
 	res, err := command.Handle(ctx, s.store, transfer.Aggregate, id, c, command.CommandMeta{
 		CommandID: cmdID, CorrelationID: id, Actor: actor, Clock: s.clock,
 	})
 	if err != nil {
-		return View{}, err
+		return View{}, res, err
 	}
-	return s.viewAfter(ctx, id, res)
+	v, err := s.viewAfter(ctx, id, res)
+	return v, res, err
+}
+
+// wrongCode turns a recorded wrong pickup code into ErrInvalidPickupCode.
+func wrongCode(res command.Result) error {
+	for _, e := range res.Events {
+		if r, ok := e.(transfer.PickupCodeRejected); ok {
+			return fmt.Errorf("%w: %d of %d attempts used", transfer.ErrInvalidPickupCode, r.Failures, transfer.MaxPickupCodeFailures)
+		}
+	}
+	return nil
 }
 
 // PickupView is what an agent sees after looking up a cash pickup.
@@ -247,19 +263,25 @@ type PickupView struct {
 
 // LookupPickup is an agent's lookup of a cash pickup by transfer ID and code:
 // it locks the pickup to the agent for transfer.LockDuration and returns
-// what to pay and to whom. Errors: agent.ErrAgentNotFound,
+// what to pay and to whom. A wrong code is counted (see
+// transfer.MaxPickupCodeFailures) and returned as
+// transfer.ErrInvalidPickupCode; too many make it transfer.ErrPickupBlocked.
+// Errors: agent.ErrAgentNotFound,
 // agent.ErrAgentInactive, agent.ErrCurrency, agent.ErrPayoutLimit (the agent
 // cannot pay this amount now), transfer.ErrTransferNotFound,
 // transfer.ErrInvalidPickupCode, transfer.ErrPickupLocked,
-// transfer.ErrPickupExpired, transfer.ErrAlreadyPaid,
+// transfer.ErrPickupExpired, transfer.ErrAlreadyPaid, transfer.ErrPickupBlocked,
 // transfer.ErrWrongPayoutMethod, transfer.ErrInvalidTransition, or store
 // errors.
 func (s *Service) LookupPickup(ctx context.Context, agentID, id, code string) (PickupView, error) {
 	if err := s.canPayOut(ctx, agentID, id); err != nil {
 		return PickupView{}, err
 	}
-	cmdID := command.DeriveID(id, "lock", agentID, s.clock.Now().UTC().String())
-	v, err := s.run(ctx, id, cmdID, "agent:"+agentID, transfer.LockPickup{AgentID: agentID, Code: code})
+	cmdID := command.DeriveID(id, "lock", agentID, s.clock.Now().UTC().String(), transfer.HashPickupCode(id, code))
+	v, res, err := s.runResult(ctx, id, cmdID, "agent:"+agentID, transfer.LockPickup{AgentID: agentID, Code: code})
+	if err == nil {
+		err = wrongCode(res)
+	}
 	if err != nil {
 		return PickupView{}, err
 	}
@@ -282,13 +304,16 @@ func (s *Service) CompleteCashPickup(ctx context.Context, agentID, id, code, idT
 		}
 		return View{}, err
 	}
-	cmdID := command.DeriveID(id, "pay-pickup", agentID)
-	v, err := s.run(ctx, id, cmdID, "agent:"+agentID, transfer.PayPickup{AgentID: agentID, Code: code, IDType: idType, IDNumber: idNumber})
-	if errors.Is(err, command.ErrCommandConflict) {
-		// The same agent completed it before with other details.
-		return View{}, fmt.Errorf("%w: %s", transfer.ErrAlreadyPaid, id)
+	cmdID := command.DeriveID(id, "pay-pickup", agentID, s.clock.Now().UTC().String(),
+		transfer.HashPickupCode(id, code), transfer.HashIDNumber(id, idType, idNumber))
+	v, res, err := s.runResult(ctx, id, cmdID, "agent:"+agentID, transfer.PayPickup{AgentID: agentID, Code: code, IDType: idType, IDNumber: idNumber})
+	if err == nil {
+		err = wrongCode(res)
 	}
-	return v, err
+	if err != nil {
+		return View{}, err
+	}
+	return v, nil
 }
 
 // canPayOut checks that the agent may pay the transfer's receive amount in

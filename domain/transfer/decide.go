@@ -328,6 +328,15 @@ func decideIssueCode(s State, c IssuePickupCode, now time.Time) ([]command.Event
 	return []command.Event{PickupCodeIssued{TransferID: s.ID, CodeHash: hash, ExpiresAt: c.ExpiresAt.UTC(), At: now}}, nil
 }
 
+// errWrongCode is checkPickup's signal that the code did not match; the
+// attempt is then recorded rather than refused.
+var errWrongCode = ErrInvalidPickupCode
+
+// rejectCode records a wrong pickup code.
+func rejectCode(s State, agentID string, now time.Time) []command.Event {
+	return []command.Event{PickupCodeRejected{TransferID: s.ID, AgentID: agentID, Failures: s.Pickup.Failures + 1, At: now}}
+}
+
 // checkPickup verifies the code and that the pickup is collectable.
 func checkPickup(s State, agentID, code string, now time.Time) error {
 	if s.Recipient.Method != CashPickup {
@@ -345,8 +354,11 @@ func checkPickup(s State, agentID, code string, now time.Time) error {
 		}
 		return transition(s, "cash pickup")
 	}
+	if s.Pickup.Failures >= MaxPickupCodeFailures {
+		return fmt.Errorf("%w: %d wrong codes", ErrPickupBlocked, s.Pickup.Failures)
+	}
 	if HashPickupCode(s.ID, code) != s.Pickup.CodeHash {
-		return ErrInvalidPickupCode
+		return errWrongCode
 	}
 	if !now.Before(s.Pickup.ExpiresAt) {
 		return fmt.Errorf("%w: at %s", ErrPickupExpired, s.Pickup.ExpiresAt.Format(time.RFC3339))
@@ -355,7 +367,9 @@ func checkPickup(s State, agentID, code string, now time.Time) error {
 }
 
 func decideLock(s State, c LockPickup, now time.Time) ([]command.Event, error) {
-	if err := checkPickup(s, c.AgentID, c.Code, now); err != nil {
+	if err := checkPickup(s, c.AgentID, c.Code, now); err == errWrongCode {
+		return rejectCode(s, c.AgentID, now), nil
+	} else if err != nil {
 		return nil, err
 	}
 	p := s.Pickup
@@ -370,7 +384,9 @@ func decidePayPickup(s State, c PayPickup, now time.Time) ([]command.Event, erro
 		s.Pickup != nil && s.Pickup.CodeHash == HashPickupCode(s.ID, c.Code) {
 		return nil, nil // the same payment, recorded already
 	}
-	if err := checkPickup(s, c.AgentID, c.Code, now); err != nil {
+	if err := checkPickup(s, c.AgentID, c.Code, now); err == errWrongCode {
+		return rejectCode(s, c.AgentID, now), nil
+	} else if err != nil {
 		return nil, err
 	}
 	if c.IDType == "" || c.IDNumber == "" {

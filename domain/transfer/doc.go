@@ -54,8 +54,11 @@
 //     SHA-256 hash (salted with the transfer ID) is stored. An agent looks it
 //     up and locks the pickup for LockDuration; only that agent can pay it
 //     while the lock holds, after an identity check whose ID type and a hash
-//     of the ID number are recorded. Uncollected pickups expire after their
-//     expiry and are refunded.
+//     of the ID number are recorded. A wrong code is not refused but recorded
+//     (PickupCodeRejected, so attempts are counted); after
+//     MaxPickupCodeFailures wrong codes the pickup is blocked
+//     (ErrPickupBlocked). Uncollected pickups expire after their expiry and
+//     are refunded.
 //   - Completed follows paid_out once the wallet settled the transfer;
 //     Refunded follows a final failure, a rejected-after-funding, a pickup
 //     expiry or a cancellation of a funded transfer once the wallet released

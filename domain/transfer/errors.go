@@ -76,6 +76,9 @@ var (
 	ErrWrongPayoutMethod = newError("transfer.wrong_payout_method", KindConflict, "transfer: wrong payout method")
 	// ErrInvalidPickupCode means the pickup code does not match.
 	ErrInvalidPickupCode = newError("transfer.invalid_pickup_code", KindRefused, "transfer: invalid pickup code")
+	// ErrPickupBlocked means too many wrong codes were entered for the
+	// pickup; it can no longer be collected and is refunded at its expiry.
+	ErrPickupBlocked = newError("transfer.pickup_blocked", KindRefused, "transfer: pickup blocked after too many wrong codes")
 	// ErrPickupLocked means another agent holds the pickup lock.
 	ErrPickupLocked = newError("transfer.pickup_locked", KindConflict, "transfer: pickup locked by another agent")
 	// ErrPickupNotLocked means the agent paying does not hold a current lock.

@@ -27,6 +27,7 @@ const (
 	TypePickupCodeIssued = "transfer.pickup_code_issued.v1"
 	TypePickupLocked     = "transfer.pickup_locked.v1"
 	TypePickupExpired    = "transfer.pickup_expired.v1"
+	TypePickupRejected   = "transfer.pickup_code_rejected.v1"
 	TypeCompleted        = "transfer.completed.v1"
 	TypeRefunded         = "transfer.refunded.v1"
 )
@@ -161,6 +162,15 @@ type PickupLocked struct {
 	At         time.Time `json:"at"`
 }
 
+// PickupCodeRejected records a wrong pickup code entered by an agent;
+// Failures counts them so far.
+type PickupCodeRejected struct {
+	TransferID string    `json:"transfer_id"`
+	AgentID    string    `json:"agent_id"`
+	Failures   int       `json:"failures"`
+	At         time.Time `json:"at"`
+}
+
 // PickupExpired records an uncollected pickup.
 type PickupExpired struct {
 	TransferID string    `json:"transfer_id"`
@@ -227,6 +237,9 @@ func (PickupLocked) EventType() string { return TypePickupLocked }
 func (PickupExpired) EventType() string { return TypePickupExpired }
 
 // EventType implements command.Event.
+func (PickupCodeRejected) EventType() string { return TypePickupRejected }
+
+// EventType implements command.Event.
 func (Completed) EventType() string { return TypeCompleted }
 
 // EventType implements command.Event.
@@ -270,6 +283,8 @@ func Decode(eventType string, data []byte) (command.Event, error) {
 		e, err = decode[PickupLocked](data)
 	case TypePickupExpired:
 		e, err = decode[PickupExpired](data)
+	case TypePickupRejected:
+		e, err = decode[PickupCodeRejected](data)
 	case TypeCompleted:
 		e, err = decode[Completed](data)
 	case TypeRefunded:

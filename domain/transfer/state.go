@@ -157,6 +157,11 @@ func Evolve(s State, e command.Event) State {
 		p.LockedBy, p.LockedUntil = e.AgentID, e.Until
 		s.Pickup = &p
 		s.UpdatedAt = e.At
+	case PickupCodeRejected:
+		p := *s.Pickup
+		p.Failures = e.Failures
+		s.Pickup = &p
+		s.UpdatedAt = e.At
 	case PickupExpired:
 		s.Status, s.UpdatedAt = StatusPickupExpired, e.At
 	case Completed:

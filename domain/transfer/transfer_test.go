@@ -151,7 +151,12 @@ func TestDecide(t *testing.T) {
 		{"issue pickup code again", pick, transfer.IssuePickupCode{Code: "12345678", ExpiresAt: t0.Add(72 * time.Hour)}, t0, nil, nil},
 		{"issue pickup code to mobile", mob, transfer.IssuePickupCode{Code: "12345678", ExpiresAt: t0.Add(time.Hour)}, t0, nil, transfer.ErrWrongPayoutMethod},
 		{"lock", pick, transfer.LockPickup{AgentID: "agt_1", Code: "12345678"}, t0, []command.Event{locked}, nil},
-		{"lock wrong code", pick, transfer.LockPickup{AgentID: "agt_1", Code: "12345679"}, t0, nil, transfer.ErrInvalidPickupCode},
+		{"lock wrong code", pick, transfer.LockPickup{AgentID: "agt_1", Code: "12345679"}, t0,
+			[]command.Event{transfer.PickupCodeRejected{TransferID: id, AgentID: "agt_1", Failures: 1, At: t0}}, nil},
+		{"pay with wrong code", append(pick, locked), transfer.PayPickup{AgentID: "agt_1", Code: "1", IDType: "passport", IDNumber: "A1"}, t0,
+			[]command.Event{transfer.PickupCodeRejected{TransferID: id, AgentID: "agt_1", Failures: 1, At: t0}}, nil},
+		{"lock after too many wrong codes", append(pick, transfer.PickupCodeRejected{TransferID: id, AgentID: "agt_2", Failures: transfer.MaxPickupCodeFailures, At: t0}),
+			transfer.LockPickup{AgentID: "agt_1", Code: "12345678"}, t0, nil, transfer.ErrPickupBlocked},
 		{"lock held by another agent", append(pick, locked), transfer.LockPickup{AgentID: "agt_2", Code: "12345678"}, t0.Add(time.Minute), nil, transfer.ErrPickupLocked},
 		{"lock after the other agent's lock lapsed", append(pick, locked), transfer.LockPickup{AgentID: "agt_2", Code: "12345678"}, t0.Add(11 * time.Minute),
 			[]command.Event{transfer.PickupLocked{TransferID: id, AgentID: "agt_2", Until: t0.Add(21 * time.Minute), At: t0.Add(11 * time.Minute)}}, nil},
@@ -233,7 +238,7 @@ func TestEventsRoundTrip(t *testing.T) {
 		transfer.Released{TransferID: id, By: "a", Reason: "b", At: t0}, transfer.Rejected{TransferID: id, At: t0},
 		transfer.FundingFailed{TransferID: id, Reason: "x", At: t0}, transfer.Expired{TransferID: id, At: t0},
 		transfer.Cancelled{TransferID: id, At: t0}, transfer.PayoutPending{TransferID: id, State: payout.StateUnknown, At: t0},
-		transfer.PickupExpired{TransferID: id, At: t0}, transfer.Completed{TransferID: id, Receive: money.MustParse("1", "KES"), At: t0},
+		transfer.PickupExpired{TransferID: id, At: t0}, transfer.PickupCodeRejected{TransferID: id, AgentID: "a", Failures: 2, At: t0}, transfer.Completed{TransferID: id, Receive: money.MustParse("1", "KES"), At: t0},
 		transfer.Refunded{TransferID: id, Amount: money.MustParse("1", "USD"), At: t0}}
 	for _, e := range events {
 		b, err := json.Marshal(e)

@@ -15,6 +15,10 @@ import (
 // LockDuration is how long an agent's pickup lookup locks a cash pickup.
 const LockDuration = 10 * time.Minute
 
+// MaxPickupCodeFailures is the number of wrong pickup codes after which a
+// pickup is blocked.
+const MaxPickupCodeFailures = 5
+
 // Method is how the recipient is paid.
 type Method string
 
@@ -213,6 +217,8 @@ type Pickup struct {
 	ExpiresAt   time.Time `json:"expires_at"`
 	LockedBy    string    `json:"locked_by,omitempty"`
 	LockedUntil time.Time `json:"locked_until,omitempty"`
+	// Failures counts wrong codes entered.
+	Failures int `json:"failures,omitempty"`
 }
 
 // HashPickupCode returns the stored form of a pickup code: hex SHA-256 over
