@@ -32,7 +32,7 @@ var (
 //
 //	{"corridors":[{"send":"USD","receive":"KES","margin_bps":"150",
 //	  "fixed_fee":"2.99","fee_percent":"0.5","min_send":"10",
-//	  "max_send":"5000","quote_ttl":"15m"}]}
+//	  "max_send":"5000","quote_ttl":"15m","receive_unit":"1"}]}
 type PricingConfig struct {
 	Corridors []CorridorConfig `json:"corridors"`
 }
@@ -60,6 +60,23 @@ type CorridorConfig struct {
 	MaxSend decimal.Decimal `json:"max_send"`
 	// QuoteTTL is how long a quote stays valid, 0 < QuoteTTL ≤ MaxQuoteTTL.
 	QuoteTTL Duration `json:"quote_ttl"`
+	// ReceiveUnit is the smallest step, in the receive currency, that the
+	// corridor's payout partner can pay: "1" for a partner that pays whole
+	// shillings only. Optional; zero (or absent) means one minor unit of the
+	// receive currency. Otherwise it must be a positive whole number of
+	// receive minor units below 10^MaxSendDigits units. Fixed-send quotes
+	// round the receive amount down to a multiple of it; fixed-receive
+	// quotes accept only receive amounts that are multiples of it.
+	ReceiveUnit decimal.Decimal `json:"receive_unit,omitzero"`
+}
+
+// Unit returns the corridor's effective receive unit: ReceiveUnit, or one
+// minor unit of the receive currency when ReceiveUnit is zero.
+func (c CorridorConfig) Unit() decimal.Decimal {
+	if c.ReceiveUnit.IsZero() {
+		return decimal.New(1, -c.Receive.MinorUnits())
+	}
+	return c.ReceiveUnit
 }
 
 // Pair returns the corridor as a pair: Send/Receive.
@@ -99,6 +116,12 @@ func (c CorridorConfig) Validate() error {
 		return bad("max_send", fmt.Sprintf("must be below 10^%d", MaxSendDigits))
 	case c.QuoteTTL <= 0 || time.Duration(c.QuoteTTL) > MaxQuoteTTL:
 		return bad("quote_ttl", fmt.Sprintf("must be positive and at most %s", MaxQuoteTTL))
+	case c.ReceiveUnit.IsNegative():
+		return bad("receive_unit", "is negative")
+	case !c.ReceiveUnit.Equal(c.ReceiveUnit.Truncate(c.Receive.MinorUnits())):
+		return bad("receive_unit", fmt.Sprintf("must be a whole number of %s minor units (%s)", c.Receive, decimal.New(1, -c.Receive.MinorUnits())))
+	case c.ReceiveUnit.GreaterThanOrEqual(maxSendCap):
+		return bad("receive_unit", fmt.Sprintf("must be below 10^%d", MaxSendDigits))
 	}
 	return nil
 }

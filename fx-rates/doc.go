@@ -28,6 +28,13 @@
 // it collects at the customer rate), and percentage fees are rounded
 // half-to-even.
 //
+// A corridor may set a coarser receive unit (CorridorConfig.ReceiveUnit) when
+// its payout partner pays only whole units, as M-Pesa B2C does for Kenyan
+// shillings. Receive amounts of fixed-send quotes are then rounded down to a
+// multiple of that unit, so they fall short of send × customer rate by less
+// than one unit, and fixed-receive quotes accept only multiples of it; a
+// quote never promises an amount the partner cannot pay.
+//
 // # Time
 //
 // A snapshot takes effect at its as-of instant. A lookup at instant t uses,

@@ -18,6 +18,10 @@ type propSetup struct {
 	c      *corridor
 	send   money.Currency
 	recv   money.Currency
+	// unit is the corridor's receive unit and unitMinor the same in
+	// receive minor units.
+	unit      decimal.Decimal
+	unitMinor int64
 }
 
 func drawSetup(t *rapid.T) propSetup {
@@ -27,15 +31,26 @@ func drawSetup(t *rapid.T) propSetup {
 	if checkRate(mid) != nil {
 		t.Skip("rate outside the accepted range")
 	}
-	sm := send.MinorUnits()
+	sm, rm := send.MinorUnits(), recv.MinorUnits()
+	// Half the corridors pay any minor unit; the others pay only multiples
+	// of a coarser unit (whole shillings, hundreds of shillings, …).
+	unitMinor := rapid.SampledFrom([]int64{1, 1, 1, 1, 5, 10, 100, 1000}).Draw(t, "unitMinor")
+	if rapid.IntRange(0, 7).Draw(t, "oddUnit") == 0 {
+		unitMinor = rapid.Int64Range(1, 1_000_000).Draw(t, "unitMinorAny")
+	}
+	var unit decimal.Decimal // zero: the default, one minor unit
+	if unitMinor != 1 || rapid.Bool().Draw(t, "explicitUnit") {
+		unit = decimal.New(unitMinor, -rm)
+	}
 	cfg := CorridorConfig{
 		Send: send, Receive: recv,
-		MarginBps:  decimal.New(rapid.Int64Range(0, 9999_0000).Draw(t, "bps4"), -4),
-		FixedFee:   decimal.New(rapid.Int64Range(0, 100000).Draw(t, "fixedMinor"), -sm),
-		FeePercent: decimal.New(rapid.Int64Range(0, 99_999999).Draw(t, "pct6"), -6),
-		MinSend:    decimal.New(1, -sm),
-		MaxSend:    decimal.New(999_999_999_999, 0),
-		QuoteTTL:   Duration(time.Minute),
+		MarginBps:   decimal.New(rapid.Int64Range(0, 9999_0000).Draw(t, "bps4"), -4),
+		FixedFee:    decimal.New(rapid.Int64Range(0, 100000).Draw(t, "fixedMinor"), -sm),
+		FeePercent:  decimal.New(rapid.Int64Range(0, 99_999999).Draw(t, "pct6"), -6),
+		MinSend:     decimal.New(1, -sm),
+		MaxSend:     decimal.New(999_999_999_999, 0),
+		QuoteTTL:    Duration(time.Minute),
+		ReceiveUnit: unit,
 	}
 	book, err := NewRateBook(BookConfig{})
 	if err != nil {
@@ -49,7 +64,7 @@ func drawSetup(t *rapid.T) propSetup {
 		t.Fatalf("NewPricer(%+v): %v", cfg, err)
 	}
 	c, _ := p.corridor(send, recv)
-	return propSetup{pricer: p, c: c, send: send, recv: recv}
+	return propSetup{pricer: p, c: c, send: send, recv: recv, unit: decimal.New(unitMinor, -rm), unitMinor: unitMinor}
 }
 
 // Counts of quotes the integer fast path priced, to check it is exercised.
@@ -65,6 +80,18 @@ func checkQuote(t *rapid.T, s propSetup, q Quote) {
 	exact := q.Send.Value.Mul(cr)
 	if q.Receive.Value.GreaterThan(exact) {
 		t.Fatalf("receive %s > send %s × customer rate %s = %s", q.Receive, q.Send, cr, exact)
+	}
+	if !q.ReceiveUnit.Equal(s.unit) {
+		t.Fatalf("quote receive unit %s, corridor's %s", q.ReceiveUnit, s.unit)
+	}
+	if !q.Receive.Value.Mod(s.unit).IsZero() {
+		t.Fatalf("receive %s is not a multiple of the receive unit %s", q.Receive, s.unit)
+	}
+	// What the recipient loses to rounding is less than one receive unit,
+	// plus what rounding the send amount up to a minor unit accounts for.
+	slack := s.unit.Add(cr.Mul(decimal.New(1, -s.send.MinorUnits())))
+	if !exact.Sub(q.Receive.Value).LessThan(slack) {
+		t.Fatalf("send %s × customer rate %s = %s is %s or more above receive %s", q.Send, cr, exact, slack, q.Receive)
 	}
 	if !q.Receive.IsMinorPrecision() || !q.Send.IsMinorPrecision() || !q.Fees.Total.IsMinorPrecision() || !q.MarginAmount.IsMinorPrecision() {
 		t.Fatalf("quote figures not in minor units: %+v", q)
@@ -112,10 +139,10 @@ func TestPropertyFixedSend(t *testing.T) {
 			send := money.FromMinor(rapid.Int64Range(1, 999_999_999_999).Draw(t, "sendMinor"), s.send)
 			q, err := s.pricer.QuoteFixedSend(send, s.recv, pinnedAt)
 			if errors.Is(err, ErrAmountOutOfRange) {
-				// Only when nothing at all can be delivered.
+				// Only when not even one receive unit can be delivered.
 				pr, _ := s.pricer.rate(s.c, pinnedAt)
-				if !send.Value.Mul(pr.customer).RoundDown(s.recv.MinorUnits()).IsZero() {
-					t.Fatalf("QuoteFixedSend(%s) out of range but delivers something: %v", send, err)
+				if !send.Value.Mul(pr.customer).LessThan(s.unit) {
+					t.Fatalf("QuoteFixedSend(%s) out of range but delivers at least %s: %v", send, s.unit, err)
 				}
 				continue
 			}
@@ -125,10 +152,10 @@ func TestPropertyFixedSend(t *testing.T) {
 			if !q.Send.Equal(send) {
 				t.Fatalf("fixed-send quote changed the send amount: %s → %s", send, q.Send)
 			}
-			// Rounded down, but by less than one minor unit.
-			next := q.Receive.Value.Add(decimal.New(1, -s.recv.MinorUnits()))
+			// Rounded down, but by less than one receive unit.
+			next := q.Receive.Value.Add(s.unit)
 			if !next.GreaterThan(q.Send.Value.Mul(q.CustomerRate)) {
-				t.Fatalf("receive %s is more than one minor unit below send × rate", q.Receive)
+				t.Fatalf("receive %s is a receive unit %s or more below send × rate", q.Receive, s.unit)
 			}
 			_ = sm
 			checkQuote(t, s, q)
@@ -141,7 +168,15 @@ func TestPropertyFixedReceive(t *testing.T) {
 		s := drawSetup(t)
 		sm := s.send.MinorUnits()
 		for range 20 {
-			want := money.FromMinor(rapid.Int64Range(1, 999_999_999_999).Draw(t, "receiveMinor"), s.recv)
+			units := rapid.Int64Range(1, max(1, 999_999_999_999/s.unitMinor)).Draw(t, "receiveUnits")
+			want := money.FromMinor(units*s.unitMinor, s.recv)
+			if s.unitMinor > 1 {
+				// A receive amount between two units cannot be paid.
+				off := money.FromMinor(units*s.unitMinor+rapid.Int64Range(1, s.unitMinor-1).Draw(t, "offMinor"), s.recv)
+				if _, err := s.pricer.QuoteFixedReceive(s.send, off, pinnedAt); !errors.Is(err, ErrInvalidRequest) {
+					t.Fatalf("QuoteFixedReceive(%s) with receive unit %s = %v, want ErrInvalidRequest", off, s.unit, err)
+				}
+			}
 			q, err := s.pricer.QuoteFixedReceive(s.send, want, pinnedAt)
 			var oor *AmountOutOfRangeError
 			if errors.As(err, &oor) {

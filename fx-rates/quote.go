@@ -17,12 +17,13 @@ type QuoteKind string
 // Quote kinds.
 const (
 	// FixedSend: the customer chose the send amount; the receive amount is
-	// send × customer rate, rounded down to the receive currency's minor
-	// units.
+	// send × customer rate, rounded down to a multiple of the corridor's
+	// receive unit (by default one minor unit of the receive currency).
 	FixedSend QuoteKind = "fixed_send"
-	// FixedReceive: the customer chose the receive amount, delivered
-	// exactly; the send amount is receive ÷ customer rate, rounded up to
-	// the send currency's minor units.
+	// FixedReceive: the customer chose the receive amount, a multiple of
+	// the corridor's receive unit, delivered exactly; the send amount is
+	// receive ÷ customer rate, rounded up to the send currency's minor
+	// units.
 	FixedReceive QuoteKind = "fixed_receive"
 )
 
@@ -62,8 +63,13 @@ type Quote struct {
 	Send money.Amount `json:"send"`
 	// TotalCharged is Send + Fees.Total.
 	TotalCharged money.Amount `json:"total_charged"`
-	// Receive is what the recipient gets, in whole minor units.
+	// Receive is what the recipient gets, a multiple of ReceiveUnit.
 	Receive money.Amount `json:"receive"`
+	// ReceiveUnit is the corridor's receive unit in the receive currency:
+	// the smallest step its payout partner pays ("1" for whole shillings,
+	// "0.01" for cents). Zero, as in quotes encoded before the field
+	// existed, means one minor unit of the receive currency.
+	ReceiveUnit decimal.Decimal `json:"receive_unit"`
 	// RateAsOf is MidRate.AsOf.
 	RateAsOf time.Time `json:"rate_as_of"`
 	// QuotedAt is the instant the quote was priced; ExpiresAt is QuotedAt
@@ -103,11 +109,14 @@ func (p *Pricer) Quote(req QuoteRequest, now time.Time) (Quote, error) {
 
 // Check verifies a quote's internal consistency, for quotes read back from
 // events or received from elsewhere: known kind, pair and currencies that
-// match it, positive send and receive amounts in whole minor units, fees
-// and total that add up, a customer rate no higher than the mid rate,
-// Receive ≤ Send × CustomerRate (and, for a fixed-send quote, less than one
-// minor unit below it), and an expiry after the quote instant. It returns an
-// error wrapping ErrInvalidQuote naming the first broken rule.
+// match it, positive send and receive amounts in whole minor units, a
+// receive unit that is a positive whole number of receive minor units (or
+// zero for one minor unit) with Receive a multiple of it, fees and total
+// that add up, a customer rate no higher than the mid rate, Receive ≤ Send ×
+// CustomerRate (and, for a fixed-send quote, Send × CustomerRate rounded
+// down to a multiple of the receive unit), and an expiry after the quote
+// instant. It returns an error wrapping ErrInvalidQuote naming the first
+// broken rule.
 func (q Quote) Check() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidQuote, fmt.Sprintf(format, args...))
@@ -127,6 +136,8 @@ func (q Quote) Check() error {
 		return bad("send %s and receive %s must be positive", q.Send, q.Receive)
 	case !q.Send.IsMinorPrecision() || !q.Receive.IsMinorPrecision() || !q.Fees.Total.IsMinorPrecision():
 		return bad("amounts must be whole minor units")
+	case q.ReceiveUnit.IsNegative() || !q.ReceiveUnit.Equal(q.ReceiveUnit.Truncate(r.MinorUnits())):
+		return bad("receive unit %s must be a positive whole number of %s minor units", q.ReceiveUnit, r)
 	case !q.MidRate.Mid.IsPositive() || !q.CustomerRate.IsPositive() || q.CustomerRate.GreaterThan(q.MidRate.Mid):
 		return bad("customer rate %s must be positive and at most the mid rate %s", q.CustomerRate, q.MidRate.Mid)
 	case !q.Fees.Fixed.Value.Add(q.Fees.PercentAmount.Value).Equal(q.Fees.Total.Value):
@@ -136,14 +147,26 @@ func (q Quote) Check() error {
 	case !q.ExpiresAt.After(q.QuotedAt):
 		return bad("expires at %s, not after %s", q.ExpiresAt, q.QuotedAt)
 	}
+	unit := q.ReceiveUnit
+	if unit.IsZero() {
+		unit = decimal.New(1, -r.MinorUnits())
+	}
+	if !q.Receive.Value.Mod(unit).IsZero() {
+		return bad("receive %s is not a multiple of the receive unit %s %s", q.Receive, unit, r)
+	}
 	atRate := q.Send.Value.Mul(q.CustomerRate)
 	if q.Receive.Value.GreaterThan(atRate) {
 		return bad("receive %s exceeds send %s × customer rate %s", q.Receive, q.Send, q.CustomerRate)
 	}
-	if q.Kind == FixedSend && !atRate.RoundDown(r.MinorUnits()).Equal(q.Receive.Value) {
-		return bad("fixed-send receive %s is not send × customer rate rounded down", q.Receive)
+	if q.Kind == FixedSend && !roundDownTo(atRate.RoundDown(r.MinorUnits()), unit).Equal(q.Receive.Value) {
+		return bad("fixed-send receive %s is not send × customer rate rounded down to a multiple of %s %s", q.Receive, unit, r)
 	}
 	return nil
+}
+
+// roundDownTo rounds a non-negative x down to a multiple of unit.
+func roundDownTo(x, unit decimal.Decimal) decimal.Decimal {
+	return x.Sub(x.Mod(unit))
 }
 
 // Expired reports whether the quote is no longer valid at now (now is at or
@@ -204,6 +227,8 @@ type corridor struct {
 	minSend, maxSend   money.Amount
 	fixedMinor         int64
 	minMinor, maxMinor int64
+	unit               decimal.Decimal // receive unit, in the receive currency
+	unitMinor          int64           // receive unit in receive minor units, ≥ 1
 	ttl                time.Duration
 	cache              atomic.Pointer[pricedRate]
 }
@@ -241,12 +266,14 @@ func NewPricer(book *RateBook, cfg PricingConfig) (*Pricer, error) {
 		c.fixedFee = money.Amount{Value: k.FixedFee.Round(c.sm), Currency: k.Send}
 		c.minSend = money.Amount{Value: k.MinSend.Round(c.sm), Currency: k.Send}
 		c.maxSend = money.Amount{Value: k.MaxSend.Round(c.sm), Currency: k.Send}
-		var ok1, ok2, ok3, ok4 bool
+		var ok1, ok2, ok3, ok4, ok5 bool
 		c.fixedMinor, _, ok1 = minorUnits(k.FixedFee, c.sm)
 		c.minMinor, _, ok2 = minorUnits(k.MinSend, c.sm)
 		c.maxMinor, _, ok3 = minorUnits(k.MaxSend, c.sm)
 		c.fee, ok4 = toFixed(c.feeFrac)
-		if !ok1 || !ok2 || !ok3 || !ok4 {
+		c.unitMinor, _, ok5 = minorUnits(k.Unit(), c.rm)
+		c.unit = decimal.New(c.unitMinor, -c.rm)
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || c.unitMinor < 1 {
 			return nil, fmt.Errorf("%w: corridor %s: amounts out of range", ErrInvalidConfig, c.pair)
 		}
 		key, _ := pairKey(c.cfg.Send, c.cfg.Receive) // valid currencies are three upper-case letters
@@ -271,8 +298,9 @@ func (p *Pricer) Corridor(send, receive money.Currency) (CorridorConfig, bool) {
 // instant now. It returns errors wrapping ErrCorridorNotConfigured,
 // ErrInvalidRequest (send not positive or with a fraction of a minor unit),
 // ErrAmountOutOfRange (an *AmountOutOfRangeError naming the corridor's
-// limits, or a send amount too small to deliver one minor unit), or the
-// book's ErrStaleRate, ErrNoRate and ErrNoPath.
+// limits, or a send amount too small to deliver one receive unit), or the
+// book's ErrStaleRate, ErrNoRate and ErrNoPath. The receive amount is
+// rounded down to a multiple of the corridor's receive unit.
 func (p *Pricer) QuoteFixedSend(send money.Amount, receive money.Currency, now time.Time) (Quote, error) {
 	c, ok := p.corridor(send.Currency, receive)
 	if !ok {
@@ -294,7 +322,7 @@ func (p *Pricer) QuoteFixedSend(send money.Amount, receive money.Currency, now t
 		c.exactFixedSend(pr, send.Value, &f)
 	}
 	if f.receive.IsZero() {
-		return Quote{}, fmt.Errorf("%w: %s to %s: %s converts to less than one minor unit", ErrAmountOutOfRange, c.pair, receive, send)
+		return Quote{}, fmt.Errorf("%w: %s to %s: %s converts to less than the receive unit %s %s", ErrAmountOutOfRange, c.pair, receive, send, c.unit, receive)
 	}
 	return c.quote(FixedSend, pr, &f, now), nil
 }
@@ -302,7 +330,9 @@ func (p *Pricer) QuoteFixedSend(send money.Amount, receive money.Currency, now t
 // QuoteFixedReceive prices delivering exactly receive from send currency
 // send, at instant now. The send amount is computed and rounded up, then
 // checked against the corridor's limits; fees are charged on it. It returns
-// the errors QuoteFixedSend returns.
+// the errors QuoteFixedSend returns, and ErrInvalidRequest for a receive
+// amount that is not a multiple of the corridor's receive unit (a payout
+// partner that pays whole shillings cannot deliver 100.50 KES).
 func (p *Pricer) QuoteFixedReceive(send money.Currency, receive money.Amount, now time.Time) (Quote, error) {
 	c, ok := p.corridor(send, receive.Currency)
 	if !ok {
@@ -311,6 +341,10 @@ func (p *Pricer) QuoteFixedReceive(send money.Currency, receive money.Amount, no
 	r, err := c.checkAmount(receive, c.cfg.Receive)
 	if err != nil {
 		return Quote{}, err
+	}
+	if r%c.unitMinor != 0 {
+		return Quote{}, fmt.Errorf("%w: corridor %s: receive amount %s is not a multiple of the receive unit %s %s, the smallest step the payout partner pays",
+			ErrInvalidRequest, c.pair, receive, c.unit, c.cfg.Receive)
 	}
 	pr, err := p.rate(c, now)
 	if err != nil {
@@ -384,6 +418,9 @@ func (c *corridor) fastFixedSend(pr *pricedRate, s int64, f *figures) bool {
 	if !ok || recv > math.MaxInt64 {
 		return false
 	}
+	if c.unitMinor != 1 {
+		recv -= recv % uint64(c.unitMinor)
+	}
 	f.receive = decimal.New(int64(recv), -c.rm)
 	return c.fastRest(pr, s, int64(recv), f)
 }
@@ -430,6 +467,9 @@ func (c *corridor) fastRest(pr *pricedRate, s, r int64, f *figures) bool {
 func (c *corridor) exactFixedSend(pr *pricedRate, send decimal.Decimal, f *figures) {
 	f.send = send
 	f.receive = send.Mul(pr.customer).RoundDown(c.rm)
+	if c.unitMinor != 1 {
+		f.receive = roundDownTo(f.receive, c.unit)
+	}
 	c.exactRest(pr, f)
 }
 
@@ -472,6 +512,7 @@ func (c *corridor) quote(kind QuoteKind, pr *pricedRate, f *figures, now time.Ti
 		Send:         money.Amount{Value: f.send, Currency: send},
 		TotalCharged: money.Amount{Value: f.totalCharged, Currency: send},
 		Receive:      money.Amount{Value: f.receive, Currency: c.cfg.Receive},
+		ReceiveUnit:  c.unit,
 		RateAsOf:     pr.rate.AsOf,
 		QuotedAt:     now,
 		ExpiresAt:    now.Add(c.ttl),

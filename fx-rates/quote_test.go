@@ -15,7 +15,7 @@ var pinnedAt = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 func pinnedBook(t testing.TB) *RateBook {
 	return newBook(t, BookConfig{Pivots: []money.Currency{"USD"}, MaxAge: map[string]time.Duration{"pinned": time.Hour}},
 		snap("pinned", "USD", pinnedAt, map[string]string{
-			"KES": "129.5", "JPY": "150.25", "KWD": "0.3072", "BHD": "0.376", "INR": "83.12", "PHP": "56.1",
+			"KES": "129.5", "JPY": "150.25", "KWD": "0.3072", "BHD": "0.376", "INR": "83.12", "PHP": "56.1", "GBP": "0.79",
 		}))
 }
 
@@ -25,7 +25,8 @@ const pricingJSON = `{"corridors":[
  {"send":"JPY","receive":"PHP","margin_bps":"200","fixed_fee":"100","fee_percent":"0.25","min_send":"1000","max_send":"1000000","quote_ttl":"5m"},
  {"send":"USD","receive":"KWD","margin_bps":"75","fixed_fee":"1.50","fee_percent":"0","min_send":"50","max_send":"10000","quote_ttl":"30m"},
  {"send":"KWD","receive":"INR","margin_bps":"120","fixed_fee":"0.500","fee_percent":"0.125","min_send":"5","max_send":"3000","quote_ttl":"15m"},
- {"send":"BHD","receive":"USD","margin_bps":"50","fixed_fee":"0.250","fee_percent":"0.3","min_send":"10","max_send":"2000","quote_ttl":"15m"}
+ {"send":"BHD","receive":"USD","margin_bps":"50","fixed_fee":"0.250","fee_percent":"0.3","min_send":"10","max_send":"2000","quote_ttl":"15m"},
+ {"send":"GBP","receive":"KES","margin_bps":"150","fixed_fee":"1.99","fee_percent":"0.5","min_send":"1","max_send":"4000","quote_ttl":"15m","receive_unit":"1"}
 ]}`
 
 func newPricer(t testing.TB, book *RateBook) *Pricer {
@@ -58,19 +59,23 @@ func TestQuoteFigures(t *testing.T) {
 		receiveAmt    string
 		margin        string
 		ttl           time.Duration
+		unit          string
 	}{
-		{FixedSend, "100.00 USD", "KES", "129.5", "127.5575", "2.99 USD", "0.50 USD", "3.49 USD", "100.00 USD", "103.49 USD", "12755.75 KES", "194.25 KES", 15 * time.Minute},
-		{FixedReceive, "USD", "10000.00 KES", "129.5", "127.5575", "2.99 USD", "0.39 USD", "3.38 USD", "78.40 USD", "81.78 USD", "10000.00 KES", "152.80 KES", 15 * time.Minute},
-		{FixedSend, "123.45 USD", "JPY", "150.25", "148.7475", "0.00 USD", "1.23 USD", "1.23 USD", "123.45 USD", "124.68 USD", "18362 JPY", "186 JPY", 10 * time.Minute},
-		{FixedReceive, "USD", "20000 JPY", "150.25", "148.7475", "0.00 USD", "1.34 USD", "1.34 USD", "134.46 USD", "135.80 USD", "20000 JPY", "203 JPY", 10 * time.Minute},
-		{FixedSend, "50000 JPY", "PHP", "0.373377703827", "0.36591014975", "100 JPY", "125 JPY", "225 JPY", "50000 JPY", "50225 JPY", "18295.50 PHP", "373.39 PHP", 5 * time.Minute},
-		{FixedReceive, "JPY", "10000.00 PHP", "0.373377703827", "0.36591014975", "100 JPY", "68 JPY", "168 JPY", "27330 JPY", "27498 JPY", "10000.00 PHP", "204.41 PHP", 5 * time.Minute},
-		{FixedSend, "1000.00 USD", "KWD", "0.3072", "0.304896", "1.50 USD", "0.00 USD", "1.50 USD", "1000.00 USD", "1001.50 USD", "304.896 KWD", "2.304 KWD", 30 * time.Minute},
-		{FixedReceive, "USD", "100.000 KWD", "0.3072", "0.304896", "1.50 USD", "0.00 USD", "1.50 USD", "327.99 USD", "329.49 USD", "100.000 KWD", "0.759 KWD", 30 * time.Minute},
-		{FixedSend, "250.125 KWD", "INR", "270.572916667", "267.326041666", "0.500 KWD", "0.313 KWD", "0.813 KWD", "250.125 KWD", "250.938 KWD", "66864.92 INR", "812.13 INR", 15 * time.Minute},
-		{FixedReceive, "KWD", "50000.00 INR", "270.572916667", "267.326041666", "0.500 KWD", "0.234 KWD", "0.734 KWD", "187.038 KWD", "187.772 KWD", "50000.00 INR", "607.42 INR", 15 * time.Minute},
-		{FixedSend, "100.000 BHD", "USD", "2.65957446809", "2.64627659574", "0.250 BHD", "0.300 BHD", "0.550 BHD", "100.000 BHD", "100.550 BHD", "264.62 USD", "1.34 USD", 15 * time.Minute},
-		{FixedReceive, "BHD", "500.00 USD", "2.65957446809", "2.64627659574", "0.250 BHD", "0.567 BHD", "0.817 BHD", "188.945 BHD", "189.762 BHD", "500.00 USD", "2.51 USD", 15 * time.Minute},
+		{FixedSend, "100.00 USD", "KES", "129.5", "127.5575", "2.99 USD", "0.50 USD", "3.49 USD", "100.00 USD", "103.49 USD", "12755.75 KES", "194.25 KES", 15 * time.Minute, "0.01"},
+		{FixedReceive, "USD", "10000.00 KES", "129.5", "127.5575", "2.99 USD", "0.39 USD", "3.38 USD", "78.40 USD", "81.78 USD", "10000.00 KES", "152.80 KES", 15 * time.Minute, "0.01"},
+		{FixedSend, "123.45 USD", "JPY", "150.25", "148.7475", "0.00 USD", "1.23 USD", "1.23 USD", "123.45 USD", "124.68 USD", "18362 JPY", "186 JPY", 10 * time.Minute, "1"},
+		{FixedReceive, "USD", "20000 JPY", "150.25", "148.7475", "0.00 USD", "1.34 USD", "1.34 USD", "134.46 USD", "135.80 USD", "20000 JPY", "203 JPY", 10 * time.Minute, "1"},
+		{FixedSend, "50000 JPY", "PHP", "0.373377703827", "0.36591014975", "100 JPY", "125 JPY", "225 JPY", "50000 JPY", "50225 JPY", "18295.50 PHP", "373.39 PHP", 5 * time.Minute, "0.01"},
+		{FixedReceive, "JPY", "10000.00 PHP", "0.373377703827", "0.36591014975", "100 JPY", "68 JPY", "168 JPY", "27330 JPY", "27498 JPY", "10000.00 PHP", "204.41 PHP", 5 * time.Minute, "0.01"},
+		{FixedSend, "1000.00 USD", "KWD", "0.3072", "0.304896", "1.50 USD", "0.00 USD", "1.50 USD", "1000.00 USD", "1001.50 USD", "304.896 KWD", "2.304 KWD", 30 * time.Minute, "0.001"},
+		{FixedReceive, "USD", "100.000 KWD", "0.3072", "0.304896", "1.50 USD", "0.00 USD", "1.50 USD", "327.99 USD", "329.49 USD", "100.000 KWD", "0.759 KWD", 30 * time.Minute, "0.001"},
+		{FixedSend, "250.125 KWD", "INR", "270.572916667", "267.326041666", "0.500 KWD", "0.313 KWD", "0.813 KWD", "250.125 KWD", "250.938 KWD", "66864.92 INR", "812.13 INR", 15 * time.Minute, "0.01"},
+		{FixedReceive, "KWD", "50000.00 INR", "270.572916667", "267.326041666", "0.500 KWD", "0.234 KWD", "0.734 KWD", "187.038 KWD", "187.772 KWD", "50000.00 INR", "607.42 INR", 15 * time.Minute, "0.01"},
+		{FixedSend, "100.000 BHD", "USD", "2.65957446809", "2.64627659574", "0.250 BHD", "0.300 BHD", "0.550 BHD", "100.000 BHD", "100.550 BHD", "264.62 USD", "1.34 USD", 15 * time.Minute, "0.01"},
+		{FixedReceive, "BHD", "500.00 USD", "2.65957446809", "2.64627659574", "0.250 BHD", "0.567 BHD", "0.817 BHD", "188.945 BHD", "189.762 BHD", "500.00 USD", "2.51 USD", 15 * time.Minute, "0.01"},
+		// GBP → KES pays whole shillings: 100 GBP × 161.465189873 = 16146.5189873 KES, rounded down to 16146.
+		{FixedSend, "100.00 GBP", "KES", "163.924050633", "161.465189873", "1.99 GBP", "0.50 GBP", "2.49 GBP", "100.00 GBP", "102.49 GBP", "16146.00 KES", "246.41 KES", 15 * time.Minute, "1"},
+		{FixedReceive, "GBP", "10000 KES", "163.924050633", "161.465189873", "1.99 GBP", "0.31 GBP", "2.30 GBP", "61.94 GBP", "64.24 GBP", "10000.00 KES", "153.46 KES", 15 * time.Minute, "1"},
 	}
 	for _, tt := range tests {
 		var (
@@ -94,13 +99,13 @@ func TestQuoteFigures(t *testing.T) {
 		got := []string{
 			string(q.Kind), q.MidRate.Mid.String(), q.CustomerRate.String(), q.Fees.Fixed.String(),
 			q.Fees.PercentAmount.String(), q.Fees.Total.String(), q.Send.String(), q.TotalCharged.String(),
-			q.Receive.String(), q.MarginAmount.String(), q.ExpiresAt.Sub(q.QuotedAt).String(),
+			q.Receive.String(), q.MarginAmount.String(), q.ExpiresAt.Sub(q.QuotedAt).String(), q.ReceiveUnit.String(),
 		}
 		want := []string{
 			string(tt.kind), tt.mid, tt.customer, tt.fixedFee, tt.pctFee, tt.totalFee, tt.sendAmt, tt.totalCharged,
-			tt.receiveAmt, tt.margin, tt.ttl.String(),
+			tt.receiveAmt, tt.margin, tt.ttl.String(), tt.unit,
 		}
-		names := []string{"kind", "mid", "customer rate", "fixed fee", "percent fee", "total fee", "send", "total charged", "receive", "margin", "ttl"}
+		names := []string{"kind", "mid", "customer rate", "fixed fee", "percent fee", "total fee", "send", "total charged", "receive", "margin", "ttl", "receive unit"}
 		for i := range got {
 			if got[i] != want[i] {
 				t.Errorf("%s %s = %s, want %s", call, names[i], got[i], want[i])
@@ -111,6 +116,9 @@ func TestQuoteFigures(t *testing.T) {
 		}
 		if q.Pair.String() != q.Send.Currency.String()+"/"+q.Receive.Currency.String() {
 			t.Errorf("%s pair = %s", call, q.Pair)
+		}
+		if err := q.Check(); err != nil {
+			t.Errorf("%s Check() = %v", call, err)
 		}
 	}
 }
@@ -145,6 +153,14 @@ func TestQuoteErrors(t *testing.T) {
 			_, err := p.QuoteFixedReceive("USD", money.MustParse("100.5", "JPY"), now)
 			return err
 		}, ErrInvalidRequest, ""},
+		{"fixed receive not a multiple of the receive unit", func() error {
+			_, err := p.QuoteFixedReceive("GBP", money.MustParse("10000.50", "KES"), now)
+			return err
+		}, ErrInvalidRequest, "10000.50 KES is not a multiple of the receive unit 1 KES"},
+		{"fixed receive of one cent on a whole-shilling corridor", func() error {
+			_, err := p.QuoteFixedReceive("GBP", money.MustParse("0.01", "KES"), now)
+			return err
+		}, ErrInvalidRequest, "receive unit 1 KES"},
 		{"stale", func() error { _, err := p.QuoteFixedSend(usd("100"), "KES", pinnedAt.Add(61*time.Minute)); return err }, ErrStaleRate, "1h1m0s old"},
 		{"before any rate", func() error { _, err := p.QuoteFixedSend(usd("100"), "KES", pinnedAt.Add(-time.Second)); return err }, ErrNoRate, ""},
 	}
@@ -233,7 +249,7 @@ func TestQuoteJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, part := range []string{`"kind":"fixed_send"`, `"pair":"USD/KES"`, `"customer_rate":"127.5575"`,
-		`"receive":{"value":"12755.75","currency":"KES"}`, `"total_charged":{"value":"103.49","currency":"USD"}`} {
+		`"receive":{"value":"12755.75","currency":"KES"}`, `"receive_unit":"0.01"`, `"total_charged":{"value":"103.49","currency":"USD"}`} {
 		if !strings.Contains(string(b), part) {
 			t.Errorf("quote JSON %s lacks %s", b, part)
 		}
@@ -242,8 +258,98 @@ func TestQuoteJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatalf("unmarshal quote: %v", err)
 	}
-	if !back.Receive.Equal(q.Receive) || !back.CustomerRate.Equal(q.CustomerRate) || !back.ExpiresAt.Equal(q.ExpiresAt) {
+	if !back.Receive.Equal(q.Receive) || !back.CustomerRate.Equal(q.CustomerRate) || !back.ExpiresAt.Equal(q.ExpiresAt) ||
+		!back.ReceiveUnit.Equal(q.ReceiveUnit) {
 		t.Errorf("quote JSON round trip lost figures: %+v", back)
+	}
+	// A quote encoded before quotes carried their receive unit still checks
+	// out, at one minor unit.
+	old := strings.Replace(string(b), `"receive_unit":"0.01",`, "", 1)
+	var legacy Quote
+	if err := json.Unmarshal([]byte(old), &legacy); err != nil {
+		t.Fatalf("unmarshal quote without receive unit: %v", err)
+	}
+	if !legacy.ReceiveUnit.IsZero() || legacy.Check() != nil {
+		t.Errorf("quote without receive unit: unit %s, Check() = %v", legacy.ReceiveUnit, legacy.Check())
+	}
+}
+
+// TestQuoteReceiveUnit prices corridors whose payout partner pays only whole
+// units: the receive amount never promises what the partner cannot pay.
+func TestQuoteReceiveUnit(t *testing.T) {
+	book := newBook(t, BookConfig{}, snap("pinned", "USD", pinnedAt, map[string]string{"KES": "129.25", "UGX": "3702.5"}))
+	cfg, err := LoadPricingConfig(strings.NewReader(`{"corridors":[
+ {"send":"USD","receive":"KES","margin_bps":"150","fixed_fee":"2.99","fee_percent":"0.5","min_send":"0.01","max_send":"5000","quote_ttl":"15m","receive_unit":"1"},
+ {"send":"USD","receive":"UGX","margin_bps":"175","fixed_fee":"2.99","fee_percent":"0.5","min_send":"0.01","max_send":"5000","quote_ttl":"15m","receive_unit":"500"}]}`))
+	if err != nil {
+		t.Fatalf("LoadPricingConfig: %v", err)
+	}
+	if got := cfg.Corridors[0].ReceiveUnit.String(); got != "1" {
+		t.Fatalf("USD/KES receive unit = %s, want 1", got)
+	}
+	p, err := NewPricer(book, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		kind      QuoteKind
+		to        money.Currency
+		amount    money.Amount
+		send, rcv string
+		margin    string
+	}{
+		// 100 × 127.31125 = 12731.125 KES: M-Pesa pays whole shillings, so 12731.
+		{"100 USD to M-Pesa", FixedSend, "KES", money.MustParse("100", "USD"), "100.00 USD", "12731.00 KES", "194.00 KES"},
+		// 0.79 × 127.31125 = 100.5758875 KES.
+		{"cents dropped", FixedSend, "KES", money.MustParse("0.79", "USD"), "0.79 USD", "100.00 KES", "2.11 KES"},
+		{"whole shillings fixed receive", FixedReceive, "KES", money.MustParse("5000", "KES"), "39.28 USD", "5000.00 KES", "76.94 KES"},
+		// 250 × 3637.70625 = 909426.5625 UGX, rounded down to a multiple of 500.
+		{"UGX in steps of 500", FixedSend, "UGX", money.MustParse("250", "USD"), "250.00 USD", "909000 UGX", "16625 UGX"},
+		{"UGX fixed receive in steps of 500", FixedReceive, "UGX", money.MustParse("100000", "UGX"), "27.49 USD", "100000 UGX", "1782 UGX"},
+	}
+	for _, tt := range tests {
+		q, err := p.Quote(QuoteRequest{Kind: tt.kind, Send: "USD", Receive: tt.to, Amount: tt.amount}, pinnedAt)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if q.Send.String() != tt.send || q.Receive.String() != tt.rcv || q.MarginAmount.String() != tt.margin {
+			t.Errorf("%s: send %s, receive %s, margin %s; want %s, %s, %s", tt.name, q.Send, q.Receive, q.MarginAmount, tt.send, tt.rcv, tt.margin)
+		}
+		if err := q.Check(); err != nil {
+			t.Errorf("%s: Check() = %v", tt.name, err)
+		}
+	}
+
+	// 0.13 × 3637.70625 = 472.9 UGX: less than one unit of 500 cannot be paid at all.
+	if _, err := p.QuoteFixedSend(money.MustParse("0.13", "USD"), "UGX", pinnedAt); !errors.Is(err, ErrAmountOutOfRange) ||
+		!strings.Contains(err.Error(), "less than the receive unit 500 UGX") {
+		t.Errorf("QuoteFixedSend(0.13 USD → UGX) = %v, want ErrAmountOutOfRange naming the receive unit", err)
+	}
+	if q, err := p.QuoteFixedSend(money.MustParse("0.14", "USD"), "UGX", pinnedAt); err != nil || q.Receive.String() != "500 UGX" {
+		t.Errorf("QuoteFixedSend(0.14 USD → UGX) = %v, %v; want 500 UGX", q.Receive, err)
+	}
+	for _, amt := range []money.Amount{money.MustParse("12731.12", "KES"), money.MustParse("0.50", "KES"), money.MustParse("100250", "UGX")} {
+		_, err := p.QuoteFixedReceive("USD", amt, pinnedAt)
+		if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "not a multiple of the receive unit") {
+			t.Errorf("QuoteFixedReceive(%s) = %v, want ErrInvalidRequest naming the receive unit", amt, err)
+		}
+	}
+
+	q, err := p.QuoteFixedSend(money.MustParse("100", "USD"), "KES", pinnedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(q)
+	if !strings.Contains(string(b), `"receive_unit":"1"`) {
+		t.Errorf("quote JSON %s lacks the receive unit", b)
+	}
+	// Check refuses a fixed-send quote that promises the unpayable cents.
+	bad := q
+	bad.Receive = money.MustParse("12731.12", "KES")
+	if err := bad.Check(); !errors.Is(err, ErrInvalidQuote) || !strings.Contains(err.Error(), "multiple of the receive unit 1 KES") {
+		t.Errorf("Check(12731.12 KES at unit 1) = %v, want ErrInvalidQuote", err)
 	}
 }
 
@@ -273,6 +379,11 @@ func TestPricingConfigValidation(t *testing.T) {
 		{"min fraction of a cent", func(c *CorridorConfig) { c.MinSend = dec("10.005") }},
 		{"zero ttl", func(c *CorridorConfig) { c.QuoteTTL = 0 }},
 		{"ttl too long", func(c *CorridorConfig) { c.QuoteTTL = Duration(25 * time.Hour) }},
+		{"negative receive unit", func(c *CorridorConfig) { c.ReceiveUnit = dec("-1") }},
+		{"receive unit below a cent", func(c *CorridorConfig) { c.ReceiveUnit = dec("0.005") }},
+		{"receive unit not whole cents", func(c *CorridorConfig) { c.ReceiveUnit = dec("1.005") }},
+		{"receive unit too large", func(c *CorridorConfig) { c.ReceiveUnit = dec("1e15") }},
+		{"fractional receive unit for a currency without minor units", func(c *CorridorConfig) { c.Receive, c.ReceiveUnit = "JPY", dec("0.5") }},
 	}
 	for _, tt := range tests {
 		c := ok
@@ -280,6 +391,16 @@ func TestPricingConfigValidation(t *testing.T) {
 		if err := c.Validate(); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("Validate(%s) = %v, want ErrInvalidConfig", tt.name, err)
 		}
+	}
+	for _, u := range []string{"0", "0.01", "0.05", "1", "1.00", "50", "100000000000000"} {
+		c := ok
+		c.ReceiveUnit = dec(u)
+		if err := c.Validate(); err != nil {
+			t.Errorf("Validate(receive unit %s) = %v", u, err)
+		}
+	}
+	if u := ok.Unit(); u.String() != "0.01" {
+		t.Errorf("default Unit() = %s, want 0.01", u)
 	}
 	if err := (PricingConfig{Corridors: []CorridorConfig{ok, ok}}).Validate(); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("duplicate corridor: %v", err)
@@ -291,6 +412,9 @@ func TestPricingConfigValidation(t *testing.T) {
 		`{"corridors":[{"send":"USD","receive":"KES","min_send":"1","max_send":"2","quote_ttl":"1m","spread":5}]}`,
 		`{"corridors":[{"send":"USD","receive":"KES","min_send":"1","max_send":"2","quote_ttl":"soon"}]}`,
 		`{"corridors":[{"send":"USD","receive":"KES","min_send":"one","max_send":"2","quote_ttl":"1m"}]}`,
+		`{"corridors":[{"send":"USD","receive":"KES","min_send":"1","max_send":"2","quote_ttl":"1m","receive_unit":"whole"}]}`,
+		`{"corridors":[{"send":"USD","receive":"KES","min_send":"1","max_send":"2","quote_ttl":"1m","receive_unit":"0.001"}]}`,
+		`{"corridors":[{"send":"USD","receive":"KES","min_send":"1","max_send":"2","quote_ttl":"1m","receive_unit":"-1"}]}`,
 		`{"corridors":[]} {}`,
 		`[`,
 	}
@@ -335,6 +459,11 @@ func TestQuoteCheck(t *testing.T) {
 	if err := good.Check(); err != nil {
 		t.Fatalf("Check(priced quote) = %v", err)
 	}
+	whole := good
+	whole.ReceiveUnit, whole.Receive = dec("1"), money.MustParse("12755", "KES")
+	if err := whole.Check(); err != nil {
+		t.Errorf("Check(whole-shilling quote) = %v", err)
+	}
 	tests := []struct {
 		name string
 		mod  func(*Quote)
@@ -346,6 +475,12 @@ func TestQuoteCheck(t *testing.T) {
 		{"fees do not add up", func(q *Quote) { q.Fees.Total = money.MustParse("3.00", "USD") }},
 		{"total does not add up", func(q *Quote) { q.TotalCharged = money.MustParse("103.00", "USD") }},
 		{"receive in the wrong currency", func(q *Quote) { q.Receive = money.MustParse("12755.75", "UGX") }},
+		{"negative receive unit", func(q *Quote) { q.ReceiveUnit = dec("-1") }},
+		{"receive unit below a cent", func(q *Quote) { q.ReceiveUnit = dec("0.001") }},
+		{"receive not a multiple of the receive unit", func(q *Quote) { q.ReceiveUnit = dec("1") }},
+		{"receive rounded down one unit too far", func(q *Quote) {
+			q.ReceiveUnit, q.Receive, q.MarginAmount = dec("1"), money.MustParse("12754", "KES"), money.MustParse("196", "KES")
+		}},
 		{"fraction of a cent", func(q *Quote) { q.Send = money.MustParse("100.001", "USD") }},
 		{"zero send", func(q *Quote) { q.Send = money.MustParse("0", "USD") }},
 		{"expired at birth", func(q *Quote) { q.ExpiresAt = q.QuotedAt }},

@@ -19,10 +19,15 @@
 //     in the receive currency, both positive, a mode (fixed-send or
 //     fixed-receive) and an expiry after the issue time and at most MaxValidity
 //     later (ErrInvalidQuote otherwise).
-//   - The amounts must agree: (send − fees) × customer rate equals the receive
-//     amount to within one minor unit of the receive currency plus the
-//     customer rate times one minor unit of the send currency (what rounding
-//     either way can account for).
+//   - An optional receive unit is the smallest step the corridor's payout
+//     partner pays (1 KES when M-Pesa pays whole shillings only); zero means
+//     one minor unit of the receive currency. It must be a positive whole
+//     number of receive minor units and the receive amount a multiple of it.
+//   - The amounts must agree: the receive amount may fall short of
+//     (send − fees) × customer rate by up to one receive unit, and exceed it
+//     by up to one minor unit of the receive currency, in both cases plus
+//     the customer rate times one minor unit of the send currency (what
+//     rounding either way can account for).
 //   - Issuing the same quote again with the same content is a no-op; with
 //     other content it is ErrQuoteExists.
 //   - Accept binds the quote to one transfer of the quote's customer, once.

@@ -22,7 +22,7 @@ func decideIssue(s State, c Issue, now time.Time) ([]command.Event, error) {
 	e := Issued{
 		QuoteID: c.QuoteID, CustomerID: c.CustomerID, Pair: c.Pair,
 		MidRate: c.MidRate, CustomerRate: c.CustomerRate, MarginBps: c.MarginBps,
-		Fees: c.Fees, Send: c.Send, Receive: c.Receive, Mode: c.Mode,
+		Fees: c.Fees, Send: c.Send, Receive: c.Receive, ReceiveUnit: c.ReceiveUnit, Mode: c.Mode,
 		ExpiresAt: c.ExpiresAt, RateRef: c.RateRef, IssuedAt: now,
 	}
 	if s.Issued {
@@ -72,6 +72,12 @@ func Validate(q Issued) error {
 		return bad("expiry %s is not after issue %s", q.ExpiresAt.Format(time.RFC3339), q.IssuedAt.Format(time.RFC3339))
 	case q.ExpiresAt.Sub(q.IssuedAt) > MaxValidity:
 		return bad("valid for %s, at most %s", q.ExpiresAt.Sub(q.IssuedAt), MaxValidity)
+	case q.ReceiveUnit.IsNegative() || !q.ReceiveUnit.Equal(q.ReceiveUnit.Truncate(q.Pair.Receive.MinorUnits())):
+		return bad("receive unit %s must be a positive whole number of %s minor units", q.ReceiveUnit, q.Pair.Receive)
+	}
+	step := q.Unit()
+	if !q.Receive.Value.Mod(step).IsZero() {
+		return bad("receive %s is not a multiple of the receive unit %s %s", q.Receive, step, q.Pair.Receive)
 	}
 	implied := q.MidRate.Sub(q.CustomerRate).Div(q.MidRate).Mul(tenThousand)
 	if implied.Sub(decimal.NewFromInt(q.MarginBps)).Abs().GreaterThan(toleranceBp) {
@@ -92,12 +98,23 @@ func Validate(q Issued) error {
 		return bad("fees %s leave nothing of %s to send", q.TotalFee(), q.Send)
 	}
 	expected := net.Value.Mul(q.CustomerRate)
-	tolerance := unit(q.Pair.Receive).Add(q.CustomerRate.Mul(unit(q.Pair.Send)))
-	if expected.Sub(q.Receive.Value).Abs().GreaterThan(tolerance) {
-		return bad("(%s − %s) × %s = %s %s, quote says %s", q.Send, q.TotalFee(), q.CustomerRate,
-			expected.String(), q.Pair.Receive, q.Receive)
+	slack := q.CustomerRate.Mul(unit(q.Pair.Send))
+	over := unit(q.Pair.Receive).Add(slack) // the most receive may exceed expected
+	short := step.Add(slack)                // the most receive may fall below expected
+	if diff := expected.Sub(q.Receive.Value); diff.GreaterThan(short) || diff.Neg().GreaterThan(over) {
+		return bad("(%s − %s) × %s = %s %s, quote says %s (receive unit %s)", q.Send, q.TotalFee(), q.CustomerRate,
+			expected.String(), q.Pair.Receive, q.Receive, step)
 	}
 	return nil
+}
+
+// Unit returns the quote's effective receive unit: ReceiveUnit, or one minor
+// unit of the receive currency when ReceiveUnit is zero.
+func (e Issued) Unit() decimal.Decimal {
+	if e.ReceiveUnit.IsZero() {
+		return unit(e.Pair.Receive)
+	}
+	return e.ReceiveUnit
 }
 
 // unit is one minor unit of a currency (0.01 USD, 1 JPY).

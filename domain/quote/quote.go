@@ -81,10 +81,15 @@ type Issue struct {
 	// Send is what the customer pays, fees included (fx-rates'
 	// Quote.TotalCharged); Send − fees is the amount converted.
 	Send money.Amount
-	// Receive is what the recipient gets.
-	Receive   money.Amount
-	Mode      Mode
-	ExpiresAt time.Time
+	// Receive is what the recipient gets, a multiple of ReceiveUnit.
+	Receive money.Amount
+	// ReceiveUnit is the smallest step, in the receive currency, that the
+	// corridor's payout partner pays (fx-rates' Quote.ReceiveUnit): "1"
+	// when it pays whole shillings only. Optional; zero means one minor
+	// unit of the receive currency.
+	ReceiveUnit decimal.Decimal
+	Mode        Mode
+	ExpiresAt   time.Time
 	// RateRef names the rate the quote was priced from (e.g. the fxrates
 	// event ID), so the price can be replayed; optional.
 	RateRef string
@@ -124,10 +129,14 @@ type Issued struct {
 	Fees         []Fee           `json:"fees"`
 	Send         money.Amount    `json:"send"`
 	Receive      money.Amount    `json:"receive"`
-	Mode         Mode            `json:"mode"`
-	ExpiresAt    time.Time       `json:"expires_at"`
-	RateRef      string          `json:"rate_ref,omitempty"`
-	IssuedAt     time.Time       `json:"issued_at"`
+	// ReceiveUnit is the payout step the receive amount is a multiple of;
+	// zero (absent in events recorded before it existed) means one minor
+	// unit of the receive currency.
+	ReceiveUnit decimal.Decimal `json:"receive_unit,omitzero"`
+	Mode        Mode            `json:"mode"`
+	ExpiresAt   time.Time       `json:"expires_at"`
+	RateRef     string          `json:"rate_ref,omitempty"`
+	IssuedAt    time.Time       `json:"issued_at"`
 }
 
 // TotalFee returns the sum of the fees in the send currency.

@@ -46,7 +46,7 @@ func issued(c quote.Issue) quote.Issued {
 	return quote.Issued{
 		QuoteID: c.QuoteID, CustomerID: c.CustomerID, Pair: c.Pair, MidRate: c.MidRate,
 		CustomerRate: c.CustomerRate, MarginBps: c.MarginBps, Fees: c.Fees, Send: c.Send,
-		Receive: c.Receive, Mode: c.Mode, ExpiresAt: c.ExpiresAt, RateRef: c.RateRef, IssuedAt: t0,
+		Receive: c.Receive, ReceiveUnit: c.ReceiveUnit, Mode: c.Mode, ExpiresAt: c.ExpiresAt, RateRef: c.RateRef, IssuedAt: t0,
 	}
 }
 
@@ -117,6 +117,14 @@ func TestIssue(t *testing.T) {
 	fixedReceive := with(func(c *quote.Issue) {
 		c.Mode, c.Receive, c.Send = quote.FixedReceive, kes("10000"), usd("81.00")
 	})
+	// M-Pesa pays whole shillings: 12437.167… KES is promised as 12437.
+	wholeShillings := with(func(c *quote.Issue) { c.ReceiveUnit, c.Receive = dec("1"), kes("12437") })
+	wholeShillingsReceive := with(func(c *quote.Issue) {
+		c.Mode, c.Receive, c.Send, c.ReceiveUnit = quote.FixedReceive, kes("10000"), usd("81.00"), dec("1")
+	})
+	// In steps of 10 KES the shortfall of 7.167 KES is rounding, not a
+	// pricing error.
+	tens := with(func(c *quote.Issue) { c.ReceiveUnit, c.Receive = dec("10"), kes("12430") })
 	run(t, []scenario{
 		{name: "fixed send", when: issue(), then: []command.Event{issued(issue())}},
 		{name: "fixed receive", when: fixedReceive, then: []command.Event{issued(fixedReceive)}},
@@ -147,7 +155,56 @@ func TestIssue(t *testing.T) {
 		{name: "fees eat the send amount", when: with(func(c *quote.Issue) { c.Fees[0].Amount = usd("100") }), err: quote.ErrInvalidQuote},
 		{name: "receive too high", when: with(func(c *quote.Issue) { c.Receive = kes("12438.50") }), err: quote.ErrInvalidQuote},
 		{name: "receive too low", when: with(func(c *quote.Issue) { c.Receive = kes("12435.80") }), err: quote.ErrInvalidQuote},
+		{name: "whole shillings", when: wholeShillings, then: []command.Event{issued(wholeShillings)}},
+		{name: "whole shillings fixed receive", when: wholeShillingsReceive, then: []command.Event{issued(wholeShillingsReceive)}},
+		{name: "receive unit of 10 KES", when: tens, then: []command.Event{issued(tens)}},
+		{name: "one minor unit stated explicitly", when: with(func(c *quote.Issue) { c.ReceiveUnit = dec("0.01") }),
+			then: []command.Event{issued(with(func(c *quote.Issue) { c.ReceiveUnit = dec("0.01") }))}},
+		{name: "same whole-shilling quote again is a no-op", given: []command.Event{issued(wholeShillings)}, when: wholeShillings},
+		{name: "same ID other receive unit", given: []command.Event{issued(issue())},
+			when: with(func(c *quote.Issue) { c.ReceiveUnit = dec("0.01") }), err: quote.ErrQuoteExists},
+		{name: "shortfall of 7.17 KES without a receive unit", when: with(func(c *quote.Issue) { c.Receive = kes("12430") }), err: quote.ErrInvalidQuote},
+		{name: "shortfall beyond one receive unit", when: with(func(c *quote.Issue) { c.ReceiveUnit, c.Receive = dec("1"), kes("12434") }), err: quote.ErrInvalidQuote},
+		{name: "receive above expected by more than a minor unit", when: with(func(c *quote.Issue) { c.ReceiveUnit, c.Receive = dec("10"), kes("12440") }), err: quote.ErrInvalidQuote},
+		{name: "receive not a multiple of the receive unit", when: with(func(c *quote.Issue) { c.ReceiveUnit = dec("1") }), err: quote.ErrInvalidQuote},
+		{name: "negative receive unit", when: with(func(c *quote.Issue) { c.ReceiveUnit, c.Receive = dec("-1"), kes("12437") }), err: quote.ErrInvalidQuote},
+		{name: "receive unit below a minor unit", when: with(func(c *quote.Issue) { c.ReceiveUnit = dec("0.005") }), err: quote.ErrInvalidQuote},
+		{name: "receive unit not whole minor units", when: with(func(c *quote.Issue) { c.ReceiveUnit, c.Receive = dec("1.005"), kes("12437") }), err: quote.ErrInvalidQuote},
 	})
+}
+
+// Events recorded before quotes carried a receive unit decode with a zero
+// unit, which means one minor unit, and still validate; an Issued without a
+// unit encodes exactly as it did before.
+func TestIssuedWithoutReceiveUnit(t *testing.T) {
+	old := `{"quote_id":"q_1","customer_id":"cus_1","pair":{"send":"USD","receive":"KES"},"mid_rate":"129.5",` +
+		`"customer_rate":"128.205","margin_bps":100,"fees":[{"name":"fixed","amount":{"value":"2.99","currency":"USD"}}],` +
+		`"send":{"value":"100.00","currency":"USD"},"receive":{"value":"12437.16","currency":"KES"},"mode":"fixed_send",` +
+		`"expires_at":"2026-11-01T09:15:00Z","rate_ref":"ecb-2026-11-01","issued_at":"2026-11-01T09:00:00Z"}`
+	e, err := quote.Decode(quote.TypeIssued, []byte(old))
+	if err != nil {
+		t.Fatalf("Decode(old issued) = %v", err)
+	}
+	q := e.(quote.Issued)
+	if !q.ReceiveUnit.IsZero() || q.Unit().String() != "0.01" {
+		t.Errorf("old event receive unit %s, effective %s; want zero, 0.01", q.ReceiveUnit, q.Unit())
+	}
+	if err := quote.Validate(q); err != nil {
+		t.Errorf("Validate(old event) = %v", err)
+	}
+	data, err := json.Marshal(q)
+	if err != nil || string(data) != old {
+		t.Errorf("old event re-encodes as %s (%v), want %s", data, err, old)
+	}
+	q.ReceiveUnit = dec("1")
+	q.Receive = kes("12437")
+	data, _ = json.Marshal(q)
+	if !strings.Contains(string(data), `"receive_unit":"1"`) {
+		t.Errorf("issued with a receive unit encodes as %s", data)
+	}
+	if err := quote.Validate(q); err != nil {
+		t.Errorf("Validate(whole-shilling event) = %v", err)
+	}
 }
 
 func TestAccept(t *testing.T) {
