@@ -20,6 +20,20 @@ func BenchmarkQuoteFixedSend(b *testing.B) {
 	}
 }
 
+// BenchmarkQuoteFixedSendReceiveUnit prices a corridor that pays whole
+// shillings only (receive unit 1 KES).
+func BenchmarkQuoteFixedSendReceiveUnit(b *testing.B) {
+	p := newPricer(b, pinnedBook(b))
+	send := money.MustParse("250.00", "GBP")
+	now := pinnedAt.Add(time.Minute)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.QuoteFixedSend(send, "KES", now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkQuoteFixedReceive(b *testing.B) {
 	p := newPricer(b, pinnedBook(b))
 	recv := money.MustParse("50000.00", "INR")
