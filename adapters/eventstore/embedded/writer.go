@@ -1,10 +1,12 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -148,6 +150,8 @@ type group struct {
 	// accepted are the requests written into batch, with their first
 	// position and revision.
 	accepted []accepted
+	kv       []kvRef
+	arena    []byte
 	batch    *pebble.Batch
 }
 
@@ -402,29 +406,47 @@ func (s *Store) prepare(g *group, req *appendReq, now int64) (eventstore.AppendR
 }
 
 // writeIndexes adds the stream-index and event-ID-index entries of the
-// group's accepted requests to its batch. They follow all the log records,
-// grouped by kind, so that Pebble's memtable inserts each run of keys
-// (positions ascending, then stream revisions) close to the previous one.
+// group's accepted requests to its batch, after all the log records and
+// sorted by key: Pebble's memtable then inserts each key next to the
+// previous one instead of searching its whole skiplist (the log keys are
+// ascending already).
 func (g *group) writeIndexes() {
-	var k, v []byte
+	g.kv = g.kv[:0]
+	g.arena = g.arena[:0]
+	add := func(k []byte, v1, v2 uint64, two bool) {
+		start := len(g.arena)
+		g.arena = append(g.arena, k...)
+		mid := len(g.arena)
+		g.arena = binary.BigEndian.AppendUint64(g.arena, v1)
+		if two {
+			g.arena = binary.BigEndian.AppendUint64(g.arena, v2)
+		}
+		g.kv = append(g.kv, kvRef{start, mid, len(g.arena)})
+	}
+	var k []byte
 	for _, a := range g.accepted {
 		sp := streamPrefix(a.req.stream)
-		for i := range a.req.ids {
-			k = binary.BigEndian.AppendUint64(append(k[:0], sp...), a.rev+uint64(i))
-			v = binary.BigEndian.AppendUint64(v[:0], a.pos+uint64(i))
-			g.batch.Set(k, v, nil)
+		for i, id := range a.req.ids {
+			p, r := a.pos+uint64(i), a.rev+uint64(i)
+			k = binary.BigEndian.AppendUint64(append(k[:0], sp...), r)
+			add(k, p, 0, false)
+			k = append(append(append(k[:0], prefixID), id[:]...), a.req.stream...)
+			add(k, p, r, true)
 		}
 	}
-	for _, a := range g.accepted {
-		for i, id := range a.req.ids {
-			k = append(append(append(k[:0], prefixID), id[:]...), a.req.stream...)
-			v = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(v[:0], a.pos+uint64(i)), a.rev+uint64(i))
-			g.batch.Set(k, v, nil)
-		}
+	arena := g.arena
+	slices.SortFunc(g.kv, func(x, y kvRef) int {
+		return bytes.Compare(arena[x.k:x.v], arena[y.k:y.v])
+	})
+	for _, e := range g.kv {
+		g.batch.Set(arena[e.k:e.v], arena[e.v:e.end], nil)
 	}
 	clear(g.accepted)
 	g.accepted = g.accepted[:0]
 }
+
+// kvRef locates a key and its value in a group's arena.
+type kvRef struct{ k, v, end int }
 
 func encodeU64(v uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v)
