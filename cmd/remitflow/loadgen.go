@@ -498,12 +498,17 @@ func (lg *loadgen) transfer(ctx, startCtx context.Context, u *lgCustomer) error 
 			lg.unfinished()
 			return ctx.Err()
 		}
-		if _, err := lg.do(ctx, epGetTransfer, http.MethodGet, "/v1/transfers/"+url.PathEscape(t.ID), u.token, "", nil, &t); err != nil {
+		var polled struct {
+			Status string `json:"status"`
+		}
+		if _, err := lg.do(ctx, epGetTransfer, http.MethodGet, "/v1/transfers/"+url.PathEscape(t.ID), u.token, "", nil, &polled); err != nil {
 			if errors.Is(err, errRequestBudget) || ctx.Err() != nil {
 				lg.unfinished()
 				return err
 			}
+			continue
 		}
+		t.Status = polled.Status
 	}
 	lg.mu.Lock()
 	lg.final[t.Status]++
