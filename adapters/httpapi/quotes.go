@@ -129,7 +129,7 @@ func issueFromPriced(id string, p Principal, q fxrates.Quote) quote.Issue {
 		MidRate:    q.MidRate.Mid, CustomerRate: q.CustomerRate,
 		MarginBps: q.MarginBps.Round(0).IntPart(),
 		Fees:      fees,
-		Send:      q.TotalCharged, Receive: q.Receive,
+		Send:      q.TotalCharged, Receive: q.Receive, ReceiveUnit: q.ReceiveUnit,
 		Mode: mode, ExpiresAt: q.ExpiresAt,
 		RateRef: q.MidRate.Source + "@" + q.RateAsOf.UTC().Format(time.RFC3339),
 	}
