@@ -43,6 +43,7 @@
 //     infrastructure errors stop Run, which the caller restarts.
 //
 // The Service offers the use cases: RequestTransfer, CancelTransfer,
-// GetTransfer, LookupPickup, CompleteCashPickup, ReleaseTransfer and
-// RejectTransfer.
+// GetTransfer, GetCustomerTransfer, LookupPickup, CompleteCashPickup,
+// ReleaseTransfer and RejectTransfer. Compliance adapts the compliance
+// aggregate to the Screener, Gate and CaseDecider ports.
 package process

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/remitflow/remitflow/domain/ledger"
@@ -12,7 +13,7 @@ import (
 const MarginScale = 12
 
 // ErrNotSettleable means a transfer is not in a state that can be settled.
-var ErrNotSettleable = fmt.Errorf("process: transfer cannot be settled")
+var ErrNotSettleable = errors.New("process: transfer cannot be settled")
 
 // SettlementPostings returns the postings that settle a paid-out transfer's
 // wallet reservation:
