@@ -97,8 +97,9 @@ func LoadCheckpoint(ctx context.Context, store eventstore.Store, name string) (e
 // that it and every event before it were handled.
 type tracker struct {
 	mu      sync.Mutex
-	base    uint64 // sequence number of pending[0]
-	pending []trackEntry
+	base    uint64       // sequence number of pending[head]
+	head    int          // first entry not yet folded into mark
+	pending []trackEntry // pending[head:] are in flight or done out of order
 	mark    eventstore.Position
 	sinceCP int
 }
@@ -112,22 +113,23 @@ func (t *tracker) add(p eventstore.Position) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.pending = append(t.pending, trackEntry{pos: p})
-	return t.base + uint64(len(t.pending)) - 1
+	return t.base + uint64(len(t.pending)-t.head) - 1
 }
 
 func (t *tracker) done(seq uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.pending[seq-t.base].done = true
-	n := 0
-	for n < len(t.pending) && t.pending[n].done {
-		t.mark = t.pending[n].pos
-		n++
+	t.pending[t.head+int(seq-t.base)].done = true
+	for t.head < len(t.pending) && t.pending[t.head].done {
+		t.mark = t.pending[t.head].pos
+		t.head++
+		t.base++
+		t.sinceCP++
 	}
-	if n > 0 {
-		t.pending = append(t.pending[:0], t.pending[n:]...)
-		t.base += uint64(n)
-		t.sinceCP += n
+	// Drop the folded prefix once it is at least half the slice.
+	if t.head > 1024 && t.head*2 >= len(t.pending) {
+		t.pending = append(t.pending[:0], t.pending[t.head:]...)
+		t.head = 0
 	}
 }
 
