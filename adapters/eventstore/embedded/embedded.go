@@ -10,7 +10,7 @@
 //
 //	'l' pos(8)                  -> record: the event (the global log, $all)
 //	's' len(2) stream rev(8)    -> pos(8): the stream index
-//	'i' id(16)                  -> pos(8) rev(8) stream: the event-ID index
+//	'i' id(16) stream           -> pos(8) rev(8): the event-ID index, per stream
 //	'h' stream                  -> rev(8) pos(8): the stream's head at the last checkpoint
 //	'm' "format"                -> on-disk format version
 //	'm' "heads-at"              -> pos(8): the 'h' keys are complete up to here
@@ -20,7 +20,8 @@
 // metadata to the end. Positions are dense: the n-th event ever appended has
 // Position{Commit: n, Prepare: n}, starting at 1. The stream name's length in
 // the stream-index key keeps one stream's keys from being a prefix of
-// another's.
+// another's. The writer keeps every stream's head in memory (a few dozen
+// bytes per stream); nothing else grows with the log.
 //
 // # Writes: one writer, group commit
 //
@@ -54,10 +55,11 @@
 // (Options.ReadChunkEvents events or ReadChunkBytes bytes) through short-lived
 // iterators, so memory stays flat however large the log is and no iterator
 // is held while the caller works. Readers never see past the last durable
-// position. A subscription pulls: it reads history chunk by chunk, and when
-// it reaches the durable end it waits for the writer's notification and
-// reads again from where it stopped, so the switch from catch-up to live
-// has no gap and no duplicate, and a slow reader only slows itself.
+// position (Pebble makes a batch visible before its fsync has returned). A
+// subscription pulls: it reads history chunk by chunk, and when it reaches
+// the durable end it waits for the writer's notification and reads again
+// from where it stopped, so the switch from catch-up to live has no gap and
+// no duplicate, and a slow reader only slows itself.
 //
 // # Recovery and locking
 //
