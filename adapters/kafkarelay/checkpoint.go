@@ -44,9 +44,10 @@ func CheckpointStream(name string) string {
 }
 
 type checkpointData struct {
-	Relay   string `json:"relay"`
-	Commit  uint64 `json:"commit"`
-	Prepare uint64 `json:"prepare"`
+	Relay    string `json:"relay"`
+	Instance string `json:"instance,omitempty"`
+	Commit   uint64 `json:"commit"`
+	Prepare  uint64 `json:"prepare"`
 }
 
 // StoreCheckpointer keeps a relay's checkpoint as events in the event store,
@@ -56,6 +57,9 @@ type StoreCheckpointer struct {
 	store  eventstore.Store
 	name   string
 	stream string
+	// instance tells this checkpointer's saves from another's: two relays
+	// saving the same position under one name must still conflict.
+	instance uuid.UUID
 
 	mu     sync.Mutex
 	loaded bool
@@ -78,7 +82,7 @@ func NewStoreCheckpointer(store eventstore.Store, name string) (*StoreCheckpoint
 	if err := eventstore.ValidateStreamName(stream); err != nil {
 		return nil, fmt.Errorf("kafkarelay: relay name %q: %w", name, err)
 	}
-	return &StoreCheckpointer{store: store, name: name, stream: stream}, nil
+	return &StoreCheckpointer{store: store, name: name, stream: stream, instance: uuid.New()}, nil
 }
 
 // Stream returns the checkpoint stream's name.
@@ -114,8 +118,10 @@ func (c *StoreCheckpointer) loadLocked(ctx context.Context) (eventstore.Position
 }
 
 // Save appends a checkpoint event with the expected revision of the last
-// one this checkpointer saw. The event ID is derived from the stream and the
-// revision it is meant for, so retrying after ErrUnavailable is harmless. It
+// one this checkpointer saw. The event ID is derived from this
+// checkpointer's instance, the stream, the revision it is meant for and the
+// position, so retrying after ErrUnavailable is harmless while another
+// relay saving under the same name, even the same position, conflicts. It
 // returns an error wrapping ErrCheckpointConflict when someone else appended
 // in between, or the store's error.
 func (c *StoreCheckpointer) Save(ctx context.Context, pos eventstore.Position) error {
@@ -130,12 +136,12 @@ func (c *StoreCheckpointer) Save(ctx context.Context, pos eventstore.Position) e
 	if c.exists {
 		expected, next = eventstore.Exact(c.rev), c.rev+1
 	}
-	data, err := json.Marshal(checkpointData{Relay: c.name, Commit: pos.Commit, Prepare: pos.Prepare})
+	data, err := json.Marshal(checkpointData{Relay: c.name, Instance: c.instance.String(), Commit: pos.Commit, Prepare: pos.Prepare})
 	if err != nil {
 		return fmt.Errorf("kafkarelay: encode checkpoint: %w", err)
 	}
 	ev := eventstore.EventData{
-		ID:   uuid.NewSHA1(checkpointNamespace, fmt.Appendf(nil, "%s/%d/%s", c.stream, next, pos)),
+		ID:   uuid.NewSHA1(checkpointNamespace, fmt.Appendf(nil, "%s/%s/%d/%s", c.instance, c.stream, next, pos)),
 		Type: CheckpointEventType,
 		Data: data,
 	}

@@ -284,6 +284,22 @@ func TestStoreCheckpointer(t *testing.T) {
 	if pos, _ := other.Load(ctx); pos.Commit != 12 {
 		t.Errorf("after conflict Load() = %v, want 12:12", pos)
 	}
+	// Two checkpointers saving the very same position from the same
+	// revision still conflict: the second is another relay, not a retry.
+	x, _ := NewStoreCheckpointer(store, "same")
+	y, _ := NewStoreCheckpointer(store, "same")
+	for _, c := range []*StoreCheckpointer{x, y} {
+		if _, err := c.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := eventstore.Position{Commit: 3, Prepare: 3}
+	if err := x.Save(ctx, same); err != nil {
+		t.Fatal(err)
+	}
+	if err := y.Save(ctx, same); !errors.Is(err, ErrCheckpointConflict) {
+		t.Errorf("second relay saving the same position = %v, want ErrCheckpointConflict", err)
+	}
 	// A second name is independent.
 	b, _ := NewStoreCheckpointer(store, "backup")
 	if pos, err := b.Load(ctx); err != nil || pos != eventstore.Start {

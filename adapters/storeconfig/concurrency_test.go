@@ -5,10 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/remitflow/remitflow/adapters/kafkarelay"
 	"github.com/remitflow/remitflow/adapters/storeconfig"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/eventstore"
@@ -218,4 +223,122 @@ func TestTwoClientsWalletNeverOverdraws(t *testing.T) {
 		}
 	}
 	t.Logf("reserved %d, refused %d, %d conflict rounds retried", reserved, refused, retried)
+}
+
+// TestRelayOverEventStoreDB runs the whole scale-out path: two replicas
+// append to one EventStoreDB (the protocol-level test server), the relay
+// built from configuration publishes everything to a Kafka-protocol cluster,
+// and a second relay under the same name is fenced off by the checkpoint's
+// exact revisions.
+func TestRelayOverEventStoreDB(t *testing.T) {
+	ctx := t.Context()
+	stores := openClients(t, 2)
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "remitflow.transfer.v1", "remitflow.wallet.v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 20 {
+				stream := fmt.Sprintf("transfer-%d", j%4)
+				if j%2 == 1 {
+					stream = fmt.Sprintf("wallet-cus_%d", i)
+				}
+				if _, err := s.Append(ctx, stream, eventstore.Any(), counterEvent(j)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var head eventstore.Position
+	for ev, err := range stores[0].ReadAll(ctx, eventstore.ReadAllOptions{Direction: eventstore.Backwards, After: eventstore.End, MaxCount: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		head = ev.Position
+	}
+
+	cfg := storeconfig.Default()
+	cfg.Store = storeconfig.StoreEventStoreDB
+	cfg.ESDBURL = "esdb://unused:2113"
+	cfg.KafkaBrokers = cluster.ListenAddrs()
+	quiet := storeconfig.WithLogger(slog.New(slog.DiscardHandler))
+	relay, err := storeconfig.NewRelay(cfg, stores[0], quiet)
+	if err != nil || relay == nil {
+		t.Fatalf("NewRelay = %v, %v", relay, err)
+	}
+	defer relay.Close()
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(rctx) }()
+	if err := relay.WaitFor(ctx, head); err != nil {
+		t.Fatal(err)
+	}
+
+	// A second relay with the same name, on the other replica: once both
+	// have caught up, the next event is published by both, and whichever
+	// saves the checkpoint second is fenced off by its exact revision.
+	rival, err := storeconfig.NewRelay(cfg, stores[1], quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rival.Close()
+	rivalCtx, cancelRival := context.WithCancel(ctx)
+	rivalDone := make(chan error, 1)
+	go func() { rivalDone <- rival.Run(rivalCtx) }()
+	if err := rival.WaitFor(ctx, relay.Stats().Position); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stores[1].Append(ctx, "transfer-9", eventstore.Any(), counterEvent(99)); err != nil {
+		t.Fatal(err)
+	}
+	var first, second error
+	select {
+	case first = <-done:
+		cancelRival()
+		second = <-rivalDone
+	case first = <-rivalDone:
+		cancel()
+		second = <-done
+	}
+	if !errors.Is(first, kafkarelay.ErrCheckpointConflict) || !errors.Is(second, context.Canceled) {
+		t.Errorf("two relays under one name ended with %v and %v; want ErrCheckpointConflict for one, the other still running", first, second)
+	}
+	cancel()
+	cancelRival()
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.KafkaBrokers...), kgo.ConsumeTopics("remitflow.transfer.v1", "remitflow.wallet.v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	seen := map[string]bool{}
+	next := map[string]uint64{}
+	for len(seen) < 40 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("read %d of 40 events: %v", len(seen), err)
+		}
+		for _, rec := range fs.Records() {
+			ev, err := kafkarelay.Decode(kafkaMessage(rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[ev.ID.String()] || ev.Position.Compare(head) > 0 {
+				continue
+			}
+			seen[ev.ID.String()] = true
+			if ev.Revision != next[ev.Stream] {
+				t.Errorf("%s: revision %d first, want %d", ev.Stream, ev.Revision, next[ev.Stream])
+			}
+			next[ev.Stream] = ev.Revision + 1
+		}
+	}
 }
