@@ -169,6 +169,25 @@ func BenchmarkSubscribeCatchUp(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
+// BenchmarkReadStream measures reading one stream of 2,000 events whose
+// events are spread over the log (as an aggregate is loaded).
+func BenchmarkReadStream(b *testing.B) {
+	s := benchLog(b)
+	ctx := b.Context()
+	b.ReportAllocs()
+	b.ResetTimer()
+	read := 0
+	for read < b.N {
+		for _, err := range s.ReadStream(ctx, "fill-3", eventstore.ReadStreamOptions{MaxCount: uint64(b.N - read)}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			read++
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
 // BenchmarkReadAllFiltered measures a stream-prefix filter that selects 1% of
 // the log.
 func BenchmarkReadAllFiltered(b *testing.B) {

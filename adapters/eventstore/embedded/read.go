@@ -301,6 +301,7 @@ func (s *Store) readStreamChunk(stream string, next uint64, back bool, max int, 
 		return buf, next, true, nil
 	}
 	var v recordView
+	var kbuf [9]byte
 	done := true
 	for ; ok; ok = step(idx, back) {
 		if len(buf) >= max {
@@ -313,7 +314,7 @@ func (s *Store) readStreamChunk(stream string, next uint64, back bool, max int, 
 		if p > durable {
 			continue
 		}
-		lk := logKey(p)
+		lk := appendLogKey(kbuf[:0], p)
 		if !logIt.SeekGE(lk) || string(logIt.Key()) != string(lk) {
 			return buf, next, true, corruptf("stream %q revision %d points at missing position %d", stream, rev, p)
 		}
