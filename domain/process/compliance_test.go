@@ -29,10 +29,10 @@ func complianceEnv(t *testing.T) (*env, *process.Compliance, *process.Manager) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.svc, err = process.NewService(e.store, e.clock, comp); err != nil {
+	if e.svc, err = process.NewService(e.store, e.clock, comp, process.WithVault(vault)); err != nil {
 		t.Fatal(err)
 	}
-	m, err := process.New(process.Deps{Store: e.store, Clock: e.clock, Payouts: newPartner(nil), Screener: comp, Codes: codes}, process.Config{})
+	m, err := process.New(process.Deps{Store: e.store, Clock: e.clock, Payouts: newPartner(nil), Screener: comp, Codes: codes, Vault: vault}, process.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

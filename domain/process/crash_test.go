@@ -158,7 +158,7 @@ func TestCrashInTheMiddle(t *testing.T) {
 			}
 			cs := &crashStore{Store: w.base, left: rapid.IntRange(0, 25).Draw(rt, "appends before crash"), lostAck: rapid.Bool().Draw(rt, "lost ack")}
 			w.e.store = command.NewCachingStore(cs, 0)
-			m, err := process.New(process.Deps{Store: w.e.store, Clock: w.e.clock, Payouts: w.partner, Screener: screener, Codes: codes}, propConfig)
+			m, err := process.New(process.Deps{Store: w.e.store, Clock: w.e.clock, Payouts: w.partner, Screener: screener, Codes: codes, Vault: vault}, propConfig)
 			if err != nil {
 				rt.Fatal(err)
 			}
@@ -178,7 +178,7 @@ func TestCrashInTheMiddle(t *testing.T) {
 			}
 			// Agents pay pickups and compliance rejects holds, through the
 			// healthy store.
-			svc, _ := process.NewService(w.base, w.e.clock, nil)
+			svc, _ := process.NewService(w.base, w.e.clock, nil, process.WithVault(vault))
 			for _, id := range w.withStatus(transfer.StatusPickupReady) {
 				if _, err := svc.LookupPickup(ctx, "agt_1", id, pickupCode(id)); err == nil {
 					if _, err := svc.CompleteCashPickup(ctx, "agt_1", id, pickupCode(id), "passport", "P1"); err != nil {
@@ -256,7 +256,7 @@ func TestRunSurvivesCrashes(t *testing.T) {
 		}
 		cs := &crashStore{Store: w.base, left: 7 + round%13, lostAck: round%2 == 0}
 		store := command.NewCachingStore(cs, 0)
-		m, err := process.New(process.Deps{Store: store, Clock: w.e.clock, Payouts: w.partner, Screener: screener, Codes: codes},
+		m, err := process.New(process.Deps{Store: store, Clock: w.e.clock, Payouts: w.partner, Screener: screener, Codes: codes, Vault: vault},
 			process.Config{Workers: 4, CheckpointEvery: 5})
 		if err != nil {
 			t.Fatal(err)

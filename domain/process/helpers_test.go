@@ -203,7 +203,7 @@ type env struct {
 func newEnv(t tb, base eventstore.Store) *env {
 	clock := newClock()
 	store := command.NewCachingStore(base, 0)
-	svc, err := process.NewService(store, clock, nil)
+	svc, err := process.NewService(store, clock, nil, process.WithVault(vault))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func (e *env) request(cust string, send int64, r transfer.Recipient, key string)
 }
 
 func (e *env) manager(p payout.Port, cfg process.Config) *process.Manager {
-	m, err := process.New(process.Deps{Store: e.store, Clock: e.clock, Payouts: p, Screener: screener, Codes: codes}, cfg)
+	m, err := process.New(process.Deps{Store: e.store, Clock: e.clock, Payouts: p, Screener: screener, Codes: codes, Vault: vault}, cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -306,3 +306,45 @@ func (e *env) transfer(id string) transfer.State {
 }
 
 func asKind(err error, target *interface{ ErrorKind() string }) bool { return errors.As(err, target) }
+
+// fakeVault "encrypts" by reversing the bytes; keys can be forgotten.
+type fakeVault struct {
+	mu        sync.Mutex
+	forgotten map[string]bool
+}
+
+var vault = &fakeVault{forgotten: map[string]bool{}}
+
+var _ process.Vault = (*fakeVault)(nil)
+
+func (v *fakeVault) Encrypt(subject string, plaintext []byte) (string, []byte, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.forgotten["k:"+subject] {
+		return "", nil, errors.New("vault: forgotten")
+	}
+	return "k:" + subject, reverse(plaintext), nil
+}
+
+func (v *fakeVault) Decrypt(keyID string, ciphertext []byte) ([]byte, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.forgotten[keyID] {
+		return nil, errors.New("vault: forgotten")
+	}
+	return reverse(ciphertext), nil
+}
+
+func (v *fakeVault) forget(subject string) {
+	v.mu.Lock()
+	v.forgotten["k:"+subject] = true
+	v.mu.Unlock()
+}
+
+func reverse(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[len(b)-1-i] = c
+	}
+	return out
+}

@@ -59,6 +59,9 @@ type Deps struct {
 	Limits Limits
 	// Cases opens compliance cases for holds; nil leaves CaseID empty.
 	Cases Cases
+	// Vault opens sealed recipient details; required when the Service seals
+	// them (WithVault).
+	Vault Vault
 }
 
 // Config tunes the process manager; zero fields take the defaults.
@@ -322,6 +325,10 @@ func (m *Manager) advance(ctx context.Context, id, cause string, atLeast uint64)
 }
 
 func (st step) screen(ctx context.Context, s transfer.State) error {
+	var err error
+	if s.Recipient, err = reveal(st.m.deps.Vault, s.Recipient); err != nil {
+		return err
+	}
 	cs, _, _, err := command.LoadAtLeast(ctx, st.m.store, customer.Aggregate, s.SenderID, 0)
 	if err != nil {
 		return err
@@ -440,6 +447,10 @@ func (st step) issueCode(ctx context.Context, s transfer.State) error {
 
 // send submits a recorded attempt to the partner and records the answer.
 func (st step) send(ctx context.Context, s transfer.State, a transfer.Attempt) error {
+	var err error
+	if s.Recipient, err = reveal(st.m.deps.Vault, s.Recipient); err != nil {
+		return err
+	}
 	req := payout.Request{
 		Reference: a.Reference, TransferID: s.ID, Provider: s.Recipient.Provider,
 		MSISDN: strings.TrimPrefix(s.Recipient.MSISDN, "+"), Amount: s.Quote.Receive,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -495,4 +496,53 @@ func TestReconcileOn(t *testing.T) {
 	}
 	catchUp(t, m)
 	wantStatus(t, e, v.ID, transfer.StatusCompleted)
+}
+
+func TestRecipientDetailsSealed(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memory.New())
+	e.customer("cus_pii", "500.00", "")
+	p := newPartner(nil)
+	m := e.manager(p, process.Config{})
+	v, err := e.request("cus_pii", 100, mobile("Wanjiru Kamau"), "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Recipient.Name != "Wanjiru Kamau" || v.Recipient.MSISDN != "+254708374149" || v.Redacted {
+		t.Errorf("view recipient %+v redacted %v, want the clear details", v.Recipient, v.Redacted)
+	}
+	catchUp(t, m)
+	wantStatus(t, e, v.ID, transfer.StatusCompleted)
+	for _, pp := range p.byRef {
+		if pp.req.MSISDN != "254708374149" || pp.req.RecipientName != "Wanjiru Kamau" {
+			t.Errorf("partner got %q %q", pp.req.MSISDN, pp.req.RecipientName)
+		}
+	}
+	for ev, err := range e.base.ReadAll(ctx, eventstore.ReadAllOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range [][]byte{ev.Data, ev.Metadata} {
+			if s := string(b); strings.Contains(s, "Wanjiru") || strings.Contains(s, "708374149") {
+				t.Fatalf("%s@%d (%s) holds recipient details in clear: %s", ev.Stream, ev.Revision, ev.Type, s)
+			}
+		}
+	}
+	// Same key and request: the same transfer, compared on the clear details.
+	q := e.transfer(v.ID).Quote.QuoteID
+	again, err := e.svc.RequestTransfer(ctx, process.TransferRequest{SenderID: "cus_pii", QuoteID: q, Recipient: mobile("Wanjiru Kamau"), Purpose: "family support", IdempotencyKey: "k1"})
+	if err != nil || again.ID != v.ID {
+		t.Errorf("repeat = %v, %v", again.ID, err)
+	}
+	if _, err := e.svc.RequestTransfer(ctx, process.TransferRequest{SenderID: "cus_pii", QuoteID: q, Recipient: mobile("Someone Else"), Purpose: "family support", IdempotencyKey: "k1"}); !errors.Is(err, transfer.ErrDuplicateRequest) {
+		t.Errorf("same key, other recipient: %v", err)
+	}
+	vault.forget("cus_pii")
+	gone, err := e.svc.GetTransfer(ctx, v.ID)
+	if err != nil || !gone.Redacted || gone.Recipient.Name != "" || gone.Public != transfer.PublicCompleted {
+		t.Errorf("after forgetting the sender: %+v redacted %v, %v", gone.Recipient, gone.Redacted, err)
+	}
+	if _, err := command.VerifyAll(ctx, e.base, eventstore.Filter{}); err != nil {
+		t.Errorf("hash chains after crypto-shredding: %v", err)
+	}
 }

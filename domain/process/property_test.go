@@ -52,7 +52,7 @@ func (w *world) restart() {
 	clock, n := w.e.clock, w.e.n
 	w.e = newEnv(w.e.t, w.base)
 	w.e.clock, w.e.n = clock, n
-	svc, err := process.NewService(w.e.store, clock, nil)
+	svc, err := process.NewService(w.e.store, clock, nil, process.WithVault(vault))
 	if err != nil {
 		w.e.t.Fatal(err)
 	}

@@ -30,23 +30,40 @@ type Service struct {
 	store eventstore.Store
 	clock command.Clock
 	gate  Gate
+	vault Vault
 }
+
+// ServiceOption configures a Service.
+type ServiceOption func(*Service)
+
+// WithVault makes the service seal recipients' personal data (name, MSISDN)
+// with the sender's vault key before it reaches the log, and open it again
+// in the views it returns. Give the Manager the same vault (Deps.Vault).
+func WithVault(v Vault) ServiceOption { return func(s *Service) { s.vault = v } }
 
 // NewService returns the service. store should be the same
 // command.CachingStore the Manager uses; gate may be nil (no limit checks).
 // It returns ErrMissingDependency without a store or clock.
-func NewService(store eventstore.Store, clock command.Clock, gate Gate) (*Service, error) {
+func NewService(store eventstore.Store, clock command.Clock, gate Gate, opts ...ServiceOption) (*Service, error) {
 	if store == nil || clock == nil {
 		return nil, fmt.Errorf("%w: service needs a store and a clock", ErrMissingDependency)
 	}
-	return &Service{store: store, clock: clock, gate: gate}, nil
+	s := &Service{store: store, clock: clock, gate: gate}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
-// View is a transfer as the API shows it.
+// View is a transfer as the API shows it. A sealed recipient's name and
+// MSISDN are opened with the vault; when that fails (the sender's key was
+// forgotten) they stay empty and Redacted is true.
 type View struct {
 	transfer.State
 	// Public is the customer-facing status.
 	Public transfer.Public
+	// Redacted says the recipient's personal data could not be opened.
+	Redacted bool
 	// Position is the global position of the last event the call wrote (or
 	// of the transfer's last event): wait for projections to reach it to
 	// read your own write.
@@ -99,7 +116,11 @@ func (s *Service) RequestTransfer(ctx context.Context, r TransferRequest) (View,
 		return View{}, err
 	}
 	if ok {
-		if existing.Quote.QuoteID != r.QuoteID || existing.Recipient != r.Recipient || existing.Purpose != r.Purpose {
+		have, err := reveal(s.vault, existing.Recipient)
+		if err != nil {
+			return View{}, err
+		}
+		if existing.Quote.QuoteID != r.QuoteID || !sameRecipient(have, r.Recipient) || existing.Purpose != r.Purpose {
 			return View{}, fmt.Errorf("%w: idempotency key %q was used for transfer %s", transfer.ErrDuplicateRequest, r.IdempotencyKey, id)
 		}
 		return s.view(ctx, id, eventstore.Position{})
@@ -124,8 +145,14 @@ func (s *Service) RequestTransfer(ctx context.Context, r TransferRequest) (View,
 	if qs.Quote.CustomerID != r.SenderID {
 		return View{}, fmt.Errorf("%w: quote %s", quote.ErrQuoteCustomerMismatch, r.QuoteID)
 	}
+	recipient := r.Recipient
+	if s.vault != nil {
+		if recipient, err = seal(s.vault, r.SenderID, recipient); err != nil {
+			return View{}, err
+		}
+	}
 	req := transfer.Request{
-		TransferID: id, SenderID: r.SenderID, Recipient: r.Recipient, Quote: transfer.TermsFromQuote(qs.Quote),
+		TransferID: id, SenderID: r.SenderID, Recipient: recipient, Quote: transfer.TermsFromQuote(qs.Quote),
 		Purpose: r.Purpose, Reference: r.IdempotencyKey,
 	}
 	// Check the request before the quote is used up.
@@ -166,7 +193,21 @@ func (s *Service) viewAfter(ctx context.Context, id string, res command.Result) 
 	if !ok {
 		return View{}, fmt.Errorf("%w: %s", transfer.ErrTransferNotFound, id)
 	}
-	return View{State: st, Public: transfer.PublicStatus(st), Position: res.Position}, nil
+	return s.reveal(View{State: st, Public: transfer.PublicStatus(st), Position: res.Position}), nil
+}
+
+// reveal opens the view's sealed recipient details, or marks them redacted.
+func (s *Service) reveal(v View) View {
+	if !v.Recipient.IsSealed() {
+		return v
+	}
+	r, err := reveal(s.vault, v.Recipient)
+	if err != nil {
+		v.Redacted = true
+		return v
+	}
+	v.Recipient = r
+	return v
 }
 
 // GetTransfer returns a transfer read from its stream. Errors:
@@ -199,7 +240,7 @@ func (s *Service) view(ctx context.Context, id string, pos eventstore.Position) 
 	if pos.IsZero() {
 		pos = s.positionOf(ctx, id, rev)
 	}
-	return View{State: st, Public: transfer.PublicStatus(st), Position: pos}, nil
+	return s.reveal(View{State: st, Public: transfer.PublicStatus(st), Position: pos}), nil
 }
 
 // positionOf returns the global position of a transfer's event at rev.

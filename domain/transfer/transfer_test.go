@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
+	"github.com/remitflow/remitflow/domain/customer"
 	"github.com/remitflow/remitflow/domain/money"
 	"github.com/remitflow/remitflow/domain/payout"
 	"github.com/remitflow/remitflow/domain/transfer"
@@ -255,5 +257,40 @@ func TestEventsRoundTrip(t *testing.T) {
 	}
 	if _, err := transfer.Decode("transfer.nope.v1", []byte(`{}`)); err == nil {
 		t.Error("Decode of an unknown type succeeded")
+	}
+}
+
+func TestSealedRecipient(t *testing.T) {
+	sealed := mobile
+	sealed.PII = customer.EncryptedPII{KeyID: "k:cus_1", Ciphertext: []byte("opaque")}
+	req := request(sealed)
+	events, err := transfer.Decide(transfer.State{}, req, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := events[0].(transfer.Requested)
+	if r.Recipient.Name != "" || r.Recipient.MSISDN != "" || !r.Recipient.IsSealed() {
+		t.Errorf("event recipient %+v keeps clear details", r.Recipient)
+	}
+	for _, v := range []any{r, req} {
+		b, _ := json.Marshal(v)
+		if s := string(b); strings.Contains(s, "Kamau") || strings.Contains(s, "708374149") {
+			t.Errorf("%T JSON has clear details: %s", v, s)
+		}
+	}
+	// Re-sealed (new ciphertext) with the same key: the same request.
+	again := req
+	again.Recipient.PII.Ciphertext = []byte("other bytes")
+	if evs, err := transfer.Decide(fold(r), again, t0); err != nil || evs != nil {
+		t.Errorf("same request re-sealed: %v, %v", evs, err)
+	}
+	clear := request(mobile)
+	if evs, err := transfer.Decide(transfer.State{}, clear, t0); err != nil || evs[0].(transfer.Requested).Recipient.Name != "John Kamau" {
+		t.Errorf("unsealed request keeps its details: %v, %v", evs, err)
+	}
+	noCipher := request(mobile)
+	noCipher.Recipient.PII.KeyID = "k"
+	if _, err := transfer.Decide(transfer.State{}, noCipher, t0); !errors.Is(err, transfer.ErrInvalidRecipient) {
+		t.Errorf("sealed without ciphertext: %v", err)
 	}
 }

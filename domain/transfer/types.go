@@ -3,10 +3,12 @@ package transfer
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"time"
 
+	"github.com/remitflow/remitflow/domain/customer"
 	"github.com/remitflow/remitflow/domain/money"
 	"github.com/remitflow/remitflow/domain/payout"
 	"github.com/shopspring/decimal"
@@ -29,6 +31,12 @@ const (
 )
 
 // Recipient is who receives the money and how.
+//
+// Name and MSISDN are personal data. A command may carry them in clear
+// only, or also sealed in PII (encrypted with the sender's vault key by the
+// service). When PII is set, events and states keep only PII: the clear
+// fields are dropped from the event (Sealed) and from JSON, and callers that
+// need them decrypt PII (see Details). Without PII they are stored in clear.
 type Recipient struct {
 	Method Method `json:"method"`
 	// Name is the recipient's name, required: it is screened against
@@ -41,6 +49,42 @@ type Recipient struct {
 	Provider payout.Provider `json:"provider,omitempty"`
 	// Country is the ISO 3166-1 alpha-2 country of payout, e.g. "KE".
 	Country string `json:"country"`
+	// PII, when set, is the JSON of Details encrypted by the PII vault.
+	PII customer.EncryptedPII `json:"pii,omitzero"`
+}
+
+// Details are a recipient's personal data, the plaintext of Recipient.PII.
+type Details struct {
+	Name   string `json:"name"`
+	MSISDN string `json:"msisdn,omitempty"`
+}
+
+// Details returns the clear personal data the recipient carries.
+func (r Recipient) Details() Details { return Details{Name: r.Name, MSISDN: r.MSISDN} }
+
+// WithDetails returns r with its clear personal data set to d.
+func (r Recipient) WithDetails(d Details) Recipient {
+	r.Name, r.MSISDN = d.Name, d.MSISDN
+	return r
+}
+
+// IsSealed reports whether the recipient's personal data is in PII.
+func (r Recipient) IsSealed() bool { return r.PII.KeyID != "" }
+
+// Sealed returns r without its clear personal data when PII holds it, and r
+// unchanged otherwise.
+func (r Recipient) Sealed() Recipient {
+	if r.IsSealed() {
+		r.Name, r.MSISDN = "", ""
+	}
+	return r
+}
+
+// MarshalJSON leaves the clear personal data out of a sealed recipient, so
+// that it reaches neither events nor command hashes.
+func (r Recipient) MarshalJSON() ([]byte, error) {
+	type plain Recipient
+	return json.Marshal(plain(r.Sealed()))
 }
 
 var (
@@ -51,6 +95,9 @@ var (
 // Validate checks the recipient; it returns an error wrapping
 // ErrInvalidRecipient.
 func (r Recipient) Validate() error {
+	if r.IsSealed() && len(r.PII.Ciphertext) == 0 {
+		return fmt.Errorf("%w: sealed personal data without ciphertext", ErrInvalidRecipient)
+	}
 	if r.Name == "" || len(r.Name) > 200 {
 		return fmt.Errorf("%w: the recipient's name is required (at most 200 bytes)", ErrInvalidRecipient)
 	}
