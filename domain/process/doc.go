@@ -42,6 +42,11 @@
 //     transfer) end that step and are reported to Config.OnSkip;
 //     infrastructure errors stop Run, which the caller restarts.
 //
+// Recipients' personal data (name, MSISDN) is sealed with the sender's PII
+// vault key when the Service has a Vault (WithVault): events carry only the
+// ciphertext, the manager opens it for screening and payouts, and views open
+// it for the API (redacted once the key is forgotten).
+//
 // The Service offers the use cases: RequestTransfer, CancelTransfer,
 // GetTransfer, GetCustomerTransfer, LookupPickup, CompleteCashPickup,
 // ReleaseTransfer and RejectTransfer. Compliance adapts the compliance
