@@ -160,7 +160,17 @@ type walletResponse struct {
 	Reserved    []money.Amount `json:"reserved"`
 	CreditLimit *money.Amount  `json:"credit_limit,omitempty"`
 	CreditDrawn *money.Amount  `json:"credit_drawn,omitempty"`
-	Position    string         `json:"position"`
+	// Installments are the latest repayment plan of the drawn credit.
+	Installments []installmentJSON `json:"installments,omitempty"`
+	Position     string            `json:"position"`
+}
+
+type installmentJSON struct {
+	Number      int          `json:"number"`
+	Due         time.Time    `json:"due"`
+	Amount      money.Amount `json:"amount"`
+	Outstanding money.Amount `json:"outstanding"`
+	Overdue     bool         `json:"overdue"`
 }
 
 func (s *Server) fundWallet(c echo.Context) error {
@@ -206,6 +216,10 @@ func walletView(st wallet.State, pos string) walletResponse {
 		limit := st.Credit.Limit
 		drawn := money.Amount{Value: st.Credit.Drawn, Currency: limit.Currency}
 		out.CreditLimit, out.CreditDrawn = &limit, &drawn
+		for _, in := range st.Credit.Plan {
+			out.Installments = append(out.Installments, installmentJSON{Number: in.Number, Due: in.Due, Amount: in.Amount,
+				Outstanding: in.Outstanding(), Overdue: in.Overdue})
+		}
 	}
 	return out
 }

@@ -179,8 +179,14 @@ func (a *testApp) quote(tok, send, receive, amount string) quoteOut {
 
 func (a *testApp) send(tok, key string, body map[string]any) (transferOut, *http.Response) {
 	a.t.Helper()
+	var raw json.RawMessage
+	res := a.do(tok, "POST", "/v1/transfers", map[string]string{"Idempotency-Key": key}, body, &raw)
 	var out transferOut
-	res := a.do(tok, "POST", "/v1/transfers", map[string]string{"Idempotency-Key": key}, body, &out)
+	if res.StatusCode < 300 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			a.t.Fatal(err)
+		}
+	}
 	return out, res
 }
 
@@ -425,6 +431,91 @@ func TestServeEndToEnd(t *testing.T) {
 			if it.Amounts.Receive.Value == q.Receive.Value {
 				t.Errorf("refused transfer was recorded: %+v", it)
 			}
+		}
+	})
+
+	t.Run("send now, pay later; block, tier and erasure", func(t *testing.T) {
+		admin := app.token("admin", "ops")
+		id := "cus_credit"
+		if res := app.do(admin, "POST", "/v1/customers", nil, map[string]any{"customer_id": id, "name": "Fatuma Hassan Ali",
+			"phone": "+12025550177", "country": "US", "tier": 1}, nil); res.StatusCode != 201 {
+			t.Fatalf("register status %d", res.StatusCode)
+		}
+		app.do(admin, "POST", "/v1/customers/"+id+"/funds", nil, map[string]any{"amount": map[string]string{"value": "20", "currency": "USD"}, "funding_ref": "card-1"}, nil)
+		type walletOut struct {
+			Available    []struct{ Value, Currency string }
+			CreditLimit  *struct{ Value string } `json:"credit_limit"`
+			CreditDrawn  *struct{ Value string } `json:"credit_drawn"`
+			Installments []struct {
+				Outstanding struct{ Value string }
+			}
+		}
+		var w walletOut
+		if res := app.do(admin, "POST", "/v1/customers/"+id+"/credit-line", nil, map[string]any{"limit": map[string]string{"value": "200", "currency": "USD"}}, &w); res.StatusCode != 200 || w.CreditLimit == nil {
+			t.Fatalf("credit line = %d %+v", res.StatusCode, w)
+		}
+		tok := app.token("customer", id)
+		q := app.quote(tok, "USD", "UGX", "100")
+		tr, res := app.send(tok, "credit-1", map[string]any{"quote_id": q.ID, "purpose": "school fees",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Nakato Sarah", "msisdn": "+256772000111", "provider": "mtn_momo", "country": "UG"}})
+		if res.StatusCode != 201 {
+			t.Fatalf("send status %d", res.StatusCode)
+		}
+		app.waitStatus(tok, tr.ID, "completed")
+		app.do(tok, "GET", "/v1/customers/"+id+"/wallet", nil, nil, &w)
+		if w.CreditDrawn == nil || w.CreditDrawn.Value == "0.00" || w.CreditDrawn.Value == "" {
+			t.Fatalf("credit drawn = %+v, want the shortfall drawn from credit", w.CreditDrawn)
+		}
+		drawn := w.CreditDrawn.Value
+		due := []string{time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), time.Now().Add(60 * 24 * time.Hour).UTC().Format(time.RFC3339)}
+		if res := app.do(admin, "POST", "/v1/customers/"+id+"/credit/plan", nil, map[string]any{"due_dates": due}, &w); res.StatusCode != 200 || len(w.Installments) != 2 {
+			t.Errorf("plan = %d, %d installments", res.StatusCode, len(w.Installments))
+		}
+		var p problem
+		if res := app.do(admin, "POST", "/v1/customers/"+id+"/credit/repay", nil, map[string]any{"amount": map[string]string{"value": "10", "currency": "USD"}, "source": "bank"}, &p); res.StatusCode != 400 {
+			t.Errorf("repay from unknown source = %d", res.StatusCode)
+		}
+		if res := app.do(admin, "POST", "/v1/customers/"+id+"/credit/repay", nil, map[string]any{"amount": map[string]string{"value": "10", "currency": "USD"}, "source": "external", "funding_ref": "bank-77"}, &w); res.StatusCode != 200 || w.CreditDrawn.Value == drawn {
+			t.Errorf("repay = %d, drawn %s (was %s)", res.StatusCode, w.CreditDrawn.Value, drawn)
+		}
+		// Blocked customers cannot send; unblocked they can.
+		staffTok := app.token("compliance", "bob")
+		if res := app.do(staffTok, "POST", "/v1/customers/"+id+"/block", nil, map[string]string{}, &p); res.StatusCode != 400 {
+			t.Errorf("block without reason = %d", res.StatusCode)
+		}
+		app.do(staffTok, "POST", "/v1/customers/"+id+"/block", nil, map[string]string{"reason": "suspected account takeover"}, nil)
+		q2 := app.quote(tok, "USD", "UGX", "5")
+		body := map[string]any{"quote_id": q2.ID, "purpose": "x",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Nakato Sarah", "msisdn": "+256772000111", "provider": "mtn_momo", "country": "UG"}}
+		if _, res := app.send(tok, "blocked-1", body); res.StatusCode != 422 {
+			t.Errorf("blocked customer's transfer = %d, want 422", res.StatusCode)
+		}
+		app.do(staffTok, "POST", "/v1/customers/"+id+"/unblock", nil, map[string]string{"reason": "customer verified by phone"}, nil)
+		if _, res := app.send(tok, "unblocked-1", body); res.StatusCode != 201 {
+			t.Errorf("unblocked customer's transfer = %d, want 201", res.StatusCode)
+		}
+		var cust struct {
+			Tier      int
+			Name      string
+			Forgotten bool
+		}
+		if res := app.do(staffTok, "POST", "/v1/customers/"+id+"/tier", nil, map[string]any{"tier": 7, "reason": "x"}, &p); res.StatusCode != 422 {
+			t.Errorf("tier 7 = %d, want 422", res.StatusCode)
+		}
+		app.do(staffTok, "POST", "/v1/customers/"+id+"/tier", nil, map[string]any{"tier": 2, "reason": "enhanced due diligence passed"}, &cust)
+		if cust.Tier != 2 || cust.Name != "Fatuma Hassan Ali" {
+			t.Errorf("after tier change: %+v", cust)
+		}
+		// Erasure forgets the person; the history and its hash chains stay intact.
+		cust.Name, cust.Forgotten = "", false
+		app.do(admin, "POST", "/v1/customers/"+id+"/erase", nil, nil, &cust)
+		if !cust.Forgotten || cust.Name != "" {
+			t.Errorf("after erasure: %+v", cust)
+		}
+		var v struct{ Intact bool }
+		app.do(staffTok, "GET", "/v1/compliance/verify?stream=customer-"+id, nil, nil, &v)
+		if !v.Intact {
+			t.Error("erasure broke the customer's hash chain")
 		}
 	})
 
