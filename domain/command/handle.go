@@ -211,9 +211,11 @@ func catchUp[S, C any](ctx context.Context, store eventstore.Store, agg Aggregat
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s@%d (%s): %v", ErrCorruptStream, stream, ev.Revision, ev.Type, err)
 		}
-		m, err := DecodeEventMetadata(ev.Metadata)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s@%d metadata: %v", ErrCorruptStream, stream, ev.Revision, err)
+		var m chainFields
+		if len(ev.Metadata) > 0 {
+			if err := json.Unmarshal(ev.Metadata, &m); err != nil {
+				return nil, fmt.Errorf("%w: %s@%d metadata: %v", ErrCorruptStream, stream, ev.Revision, err)
+			}
 		}
 		snap.state = agg.Evolve(snap.state, e)
 		snap.exists = true

@@ -35,6 +35,13 @@ type EventMetadata struct {
 	CommandHash string `json:"command_hash,omitempty"`
 }
 
+// chainFields are the metadata fields the command loop needs when folding.
+type chainFields struct {
+	CommandID   string `json:"command_id"`
+	CommandHash string `json:"command_hash"`
+	Hash        string `json:"hash"`
+}
+
 // DecodeEventMetadata parses event metadata; empty metadata yields the zero
 // value. It returns the JSON decoder's error for malformed metadata.
 func DecodeEventMetadata(b []byte) (EventMetadata, error) {
@@ -96,11 +103,10 @@ func Seal(stream string, revision uint64, prevHash string, e *eventstore.EventDa
 	m.PrevHash = prevHash
 	m.Hash = ""
 	m.Hash = Hash(stream, revision, e.ID, e.Type, e.Data, m)
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", fmt.Errorf("command: encode metadata: %w", err)
+	if y := m.OccurredAt.Year(); y < 0 || y > 9999 {
+		return "", fmt.Errorf("command: encode metadata: occurred_at %v out of range", m.OccurredAt)
 	}
-	e.Metadata = b
+	e.Metadata = appendMetadata(make([]byte, 0, 384), m)
 	return m.Hash, nil
 }
 
