@@ -220,7 +220,11 @@ type loadgenReport struct {
 	// SetupSeconds is the time to register and fund the customers.
 	SetupSeconds float64 `json:"setup_seconds"`
 	// Seconds is the load phase, from the first quote to the last poll.
-	Seconds        float64 `json:"seconds"`
+	Seconds float64 `json:"seconds"`
+	// WindowSeconds ends at the last transfer started or finished; the
+	// rates are over it, so waiting for transfers that time out does not
+	// dilute them.
+	WindowSeconds  float64 `json:"window_seconds"`
 	Requests       int64   `json:"requests"`
 	RequestsPerSec float64 `json:"requests_per_second"`
 	Transfers      struct {
@@ -234,6 +238,8 @@ type loadgenReport struct {
 		PerSec           float64          `json:"started_per_second"`
 		CompletedPerSec  float64          `json:"completed_per_second"`
 		TimedOutByStatus map[string]int64 `json:"timed_out_by_status,omitempty"`
+		// TimedOutIDs are the first few transfers that timed out.
+		TimedOutIDs []string `json:"timed_out_ids,omitempty"`
 	} `json:"transfers"`
 	Endpoints []endpointStats `json:"endpoints"`
 	// Errors counts failed requests by endpoint and status ("POST
@@ -265,13 +271,47 @@ type loadgen struct {
 	slots     atomic.Int64
 	next      atomic.Int64
 	mu        sync.Mutex
-	latencies map[string][]time.Duration
+	latencies map[string][]sample
 	errs      map[string]int64
 	final     map[string]int64
 	timedOut  map[string]int64
 	refused   int64
 	unfinish  int64
-	stopWhy   atomic.Value
+	stopWhy   string
+	timedIDs  []string
+	// start is when the load phase began; windowEnd (nanoseconds after
+	// start) is the last time a transfer started or finished.
+	start     time.Time
+	windowEnd atomic.Int64
+}
+
+// sample is one request: its latency and when it ended, after the start of
+// the load phase.
+type sample struct {
+	latency, end time.Duration
+}
+
+// maxTimedOutIDs bounds the timed-out transfer IDs reported.
+const maxTimedOutIDs = 10
+
+// stop records why the run stopped starting transfers; the first reason wins.
+func (lg *loadgen) stop(reason string) {
+	lg.mu.Lock()
+	if lg.stopWhy == "" {
+		lg.stopWhy = reason
+	}
+	lg.mu.Unlock()
+}
+
+// activity moves the end of the measurement window to now.
+func (lg *loadgen) activity() {
+	now := int64(time.Since(lg.start))
+	for {
+		old := lg.windowEnd.Load()
+		if now <= old || lg.windowEnd.CompareAndSwap(old, now) {
+			return
+		}
+	}
 }
 
 // lgCustomer is one loadgen customer.
@@ -305,7 +345,7 @@ func runLoadgen(ctx context.Context, cfg loadgenConfig, client *http.Client, std
 	c := *client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.Timeout = cfg.RequestTimeout
-	lg := &loadgen{cfg: cfg, client: &c, latencies: map[string][]time.Duration{}, errs: map[string]int64{},
+	lg := &loadgen{cfg: cfg, client: &c, latencies: map[string][]sample{}, errs: map[string]int64{},
 		final: map[string]int64{}, timedOut: map[string]int64{}}
 	now := time.Now()
 	ttl := cfg.Duration + cfg.TransferTimeout + 10*time.Minute
@@ -325,6 +365,7 @@ func runLoadgen(ctx context.Context, cfg loadgenConfig, client *http.Client, std
 
 	fmt.Fprintf(stderr, "loadgen: setting up %d customers at %s\n", cfg.Customers, cfg.Base)
 	setupStart := time.Now()
+	lg.start = setupStart
 	if err := lg.setup(ctx); err != nil {
 		return nil, err
 	}
@@ -333,8 +374,7 @@ func runLoadgen(ctx context.Context, cfg loadgenConfig, client *http.Client, std
 
 	startCtx, stopStarting := context.WithTimeout(ctx, cfg.Duration)
 	defer stopStarting()
-	lg.stopWhy.Store("duration elapsed")
-	start := time.Now()
+	lg.start = time.Now()
 	var wg sync.WaitGroup
 	for range cfg.Concurrency {
 		wg.Add(1)
@@ -344,10 +384,11 @@ func runLoadgen(ctx context.Context, cfg loadgenConfig, client *http.Client, std
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed := time.Since(lg.start)
 	if ctx.Err() != nil {
-		lg.stopWhy.Store("interrupted")
+		lg.stop("interrupted")
 	}
+	lg.stop("duration elapsed")
 	rep := lg.report(setup, elapsed)
 	return rep, nil
 }
@@ -427,17 +468,17 @@ func (lg *loadgen) pick() *lgCustomer {
 func (lg *loadgen) worker(ctx, startCtx context.Context) {
 	for startCtx.Err() == nil {
 		if limit := int64(lg.cfg.MaxTransfers); limit > 0 && lg.slots.Add(1) > limit {
-			lg.stopWhy.Store("--max-transfers reached")
+			lg.stop("--max-transfers reached")
 			return
 		}
 		u := lg.pick()
 		if u == nil {
-			lg.stopWhy.Store("every customer reached 25 transfers (raise --customers)")
+			lg.stop("every customer reached 25 transfers (raise --customers)")
 			return
 		}
 		err := lg.transfer(ctx, startCtx, u)
 		if errors.Is(err, errRequestBudget) {
-			lg.stopWhy.Store("--max-requests reached")
+			lg.stop("--max-requests reached")
 			return
 		}
 		if err != nil && ctx.Err() == nil {
@@ -462,6 +503,7 @@ func (lg *loadgen) transfer(ctx, startCtx context.Context, u *lgCustomer) error 
 		return errors.New("quote without id")
 	}
 	lg.started.Add(1)
+	lg.activity()
 	var t struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
@@ -491,6 +533,9 @@ func (lg *loadgen) transfer(ctx, startCtx context.Context, u *lgCustomer) error 
 		if time.Now().After(deadline) {
 			lg.mu.Lock()
 			lg.timedOut[t.Status]++
+			if len(lg.timedIDs) < maxTimedOutIDs {
+				lg.timedIDs = append(lg.timedIDs, t.ID)
+			}
 			lg.mu.Unlock()
 			return nil
 		}
@@ -510,6 +555,7 @@ func (lg *loadgen) transfer(ctx, startCtx context.Context, u *lgCustomer) error 
 		}
 		t.Status = polled.Status
 	}
+	lg.activity()
 	lg.mu.Lock()
 	lg.final[t.Status]++
 	lg.mu.Unlock()
@@ -577,7 +623,7 @@ func (lg *loadgen) do(ctx context.Context, endpoint, method, path, token, idemKe
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	lat := time.Since(start)
 	lg.mu.Lock()
-	lg.latencies[endpoint] = append(lg.latencies[endpoint], lat)
+	lg.latencies[endpoint] = append(lg.latencies[endpoint], sample{latency: lat, end: time.Since(lg.start)})
 	lg.mu.Unlock()
 	if err != nil {
 		lg.countError(endpoint + " transport")
@@ -621,40 +667,49 @@ func (lg *loadgen) countError(key string) {
 func (lg *loadgen) report(setup, elapsed time.Duration) *loadgenReport {
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
+	window := time.Duration(lg.windowEnd.Load())
+	if window <= 0 {
+		window = elapsed
+	}
 	r := &loadgenReport{
 		URL: lg.cfg.Base.String(), Run: lg.cfg.Run, Concurrency: lg.cfg.Concurrency, Customers: lg.cfg.Customers,
-		SetupSeconds: setup.Seconds(), Seconds: elapsed.Seconds(), Errors: lg.errs,
+		SetupSeconds: setup.Seconds(), Seconds: elapsed.Seconds(), WindowSeconds: window.Seconds(), Errors: lg.errs,
+		Stopped: lg.stopWhy,
 	}
-	r.Stopped, _ = lg.stopWhy.Load().(string)
 	r.Requests = min(lg.requests.Load(), int64(lg.cfg.MaxRequests))
-	var loadRequests int64
+	var inWindow uint64
 	for _, ep := range []string{epCustomers, epFunds, epQuotes, epTransfers, epGetTransfer} {
-		l := lg.latencies[ep]
-		if len(l) == 0 {
+		samples := lg.latencies[ep]
+		if len(samples) == 0 {
 			continue
 		}
-		if ep != epCustomers && ep != epFunds {
-			loadRequests += int64(len(l))
+		lats := make([]time.Duration, len(samples))
+		for i, s := range samples {
+			lats[i] = s.latency
+			if ep != epCustomers && ep != epFunds && s.end <= window {
+				inWindow++
+			}
 		}
-		slices.Sort(l)
+		slices.Sort(lats)
 		r.Endpoints = append(r.Endpoints, endpointStats{
-			Endpoint: ep, Count: len(l),
-			P50: ms(percentile(l, 50)), P95: ms(percentile(l, 95)), P99: ms(percentile(l, 99)), Max: ms(l[len(l)-1]),
+			Endpoint: ep, Count: len(lats),
+			P50: ms(percentile(lats, 50)), P95: ms(percentile(lats, 95)), P99: ms(percentile(lats, 99)), Max: ms(lats[len(lats)-1]),
 		})
 	}
-	r.RequestsPerSec = rate(uint64(loadRequests), elapsed)
+	r.RequestsPerSec = rate(inWindow, window)
 	t := &r.Transfers
 	t.Started = lg.started.Load()
 	t.Refused = lg.refused
 	t.Final = lg.final
 	t.Completed = lg.final["completed"]
 	t.TimedOutByStatus = lg.timedOut
+	t.TimedOutIDs = lg.timedIDs
 	for _, n := range lg.timedOut {
 		t.TimedOut += n
 	}
 	t.Unfinished = lg.unfinish
-	t.PerSec = rate(uint64(t.Started), elapsed)
-	t.CompletedPerSec = rate(uint64(t.Completed), elapsed)
+	t.PerSec = rate(uint64(t.Started), window)
+	t.CompletedPerSec = rate(uint64(t.Completed), window)
 	return r
 }
 
@@ -672,14 +727,14 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // writeText prints the report.
 func (r *loadgenReport) writeText(w io.Writer) {
 	t := r.Transfers
-	fmt.Fprintf(w, "loadgen %s (run %s): %d workers, %d customers; setup %.2fs; load %.2fs (stopped: %s)\n",
-		r.URL, r.Run, r.Concurrency, r.Customers, r.SetupSeconds, r.Seconds, r.Stopped)
+	fmt.Fprintf(w, "loadgen %s (run %s): %d workers, %d customers; setup %.2fs; load %.2fs, measured over %.2fs (stopped: %s)\n",
+		r.URL, r.Run, r.Concurrency, r.Customers, r.SetupSeconds, r.Seconds, r.WindowSeconds, r.Stopped)
 	fmt.Fprintf(w, "requests:  %d in the load phase, %.1f/s (all requests incl. setup: %d)\n", r.loadRequests(), r.RequestsPerSec, r.Requests)
 	fmt.Fprintf(w, "transfers: %d started (%.1f/s), %d completed (%.1f/s), %d failed, %d refunded, %d cancelled, %d expired, %d refused, %d timed out, %d unfinished\n",
 		t.Started, t.PerSec, t.Completed, t.CompletedPerSec, t.Final["failed"], t.Final["refunded"], t.Final["cancelled"], t.Final["expired"],
 		t.Refused, t.TimedOut, t.Unfinished)
 	if len(t.TimedOutByStatus) > 0 {
-		fmt.Fprintf(w, "timed out while: %s\n", formatCounts(t.TimedOutByStatus))
+		fmt.Fprintf(w, "timed out while: %s (e.g. %s)\n", formatCounts(t.TimedOutByStatus), strings.Join(t.TimedOutIDs, ", "))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "endpoint\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")
