@@ -47,6 +47,17 @@ type idInStream struct {
 	stream string
 }
 
+// streamRev keys the events a group writes by stream and revision.
+type streamRev struct {
+	stream string
+	rev    uint64
+}
+
+type written struct {
+	id  uuid.UUID
+	pos uint64
+}
+
 func beU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
 // Append writes events atomically to stream if its revision matches
@@ -117,6 +128,7 @@ func (s *Store) writeLoop() {
 	g := &group{
 		heads: make(map[string]head),
 		ids:   make(map[idInStream]location),
+		revs:  make(map[streamRev]written),
 	}
 	for {
 		req, ok := <-s.reqs
@@ -147,6 +159,7 @@ type group struct {
 	reqs  []*appendReq
 	heads map[string]head         // heads changed by this group
 	ids   map[idInStream]location // IDs written by this group
+	revs  map[streamRev]written   // events written by this group
 	// accepted are the requests written into batch, with their first
 	// position and revision.
 	accepted []accepted
@@ -174,6 +187,7 @@ type inflight struct {
 func (s *Store) applyGroup(g *group) *inflight {
 	clear(g.heads)
 	clear(g.ids)
+	clear(g.revs)
 	g.batch = s.db.NewBatch()
 	now := s.opts.Clock().UnixNano()
 	first := s.nextPos
@@ -314,10 +328,39 @@ func (s *Store) locate(g *group, stream string, id uuid.UUID) (location, bool, e
 	return location{pos: beU64(v), rev: beU64(v[8:])}, true, nil
 }
 
+// idAt returns the ID of the event at a revision of a stream that has it,
+// from this group or from disk.
+func (s *Store) idAt(g *group, stream string, rev uint64) (uuid.UUID, location, error) {
+	if w, ok := g.revs[streamRev{stream, rev}]; ok {
+		return w.id, location{rev: rev, pos: w.pos}, nil
+	}
+	v, closer, err := s.db.Get(streamKey(streamPrefix(stream), rev))
+	if err != nil {
+		return uuid.Nil, location{}, fmt.Errorf("stream index of %q revision %d: %w", stream, rev, err)
+	}
+	if len(v) != 8 {
+		_ = closer.Close()
+		return uuid.Nil, location{}, corruptf("stream index of %q revision %d", stream, rev)
+	}
+	p := beU64(v)
+	_ = closer.Close()
+	rec, closer, err := s.db.Get(logKey(p))
+	if err != nil {
+		return uuid.Nil, location{}, fmt.Errorf("log at %d: %w", p, err)
+	}
+	defer closer.Close()
+	if len(rec) < recHeaderLen {
+		return uuid.Nil, location{}, corruptf("record at position %d", p)
+	}
+	var id uuid.UUID
+	copy(id[:], rec[recOffID:recHeaderLen])
+	return id, location{rev: rev, pos: p}, nil
+}
+
 // retryOf reports whether req repeats events already in its stream. An
 // append is a retry when its events sit at the revisions its expected
-// revision implies (for Any and StreamExists: from wherever the first event
-// is). Lookups happen only when such events can exist, so a plain append
+// revision implies (for Any and StreamExists: from the last place of the
+// first event in the stream, found through the event-ID index). Lookups happen only when such events can exist, so a plain append
 // (Exact at the head, NoStream on a new stream, anything on a new stream)
 // costs no read. It returns the original result when all events match, and
 // ErrIdempotencyConflict when only some do.
@@ -348,11 +391,11 @@ func (s *Store) retryOf(g *group, req *appendReq, h head, exists bool) (eventsto
 		if want > h.rev {
 			break
 		}
-		loc, ok, err := s.locate(g, req.stream, id)
+		at, loc, err := s.idAt(g, req.stream, want)
 		if err != nil {
 			return eventstore.AppendResult{}, false, err
 		}
-		if ok && loc.rev == want {
+		if at == id {
 			matched++
 			last = loc
 		}
@@ -398,6 +441,7 @@ func (s *Store) prepare(g *group, req *appendReq, now int64) (eventstore.AppendR
 		patchRecord(rec, rev, now)
 		g.batch.Set(appendLogKey(kbuf[:0], p), rec, nil)
 		g.ids[idInStream{req.ids[i], req.stream}] = location{rev: rev, pos: p}
+		g.revs[streamRev{req.stream, rev}] = written{id: req.ids[i], pos: p}
 		h = head{rev: rev, pos: p}
 		rev++
 	}
