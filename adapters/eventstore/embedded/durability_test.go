@@ -242,3 +242,48 @@ func TestCloseDuringAppends(t *testing.T) {
 		t.Errorf("%d events stored, %d acknowledged", n, len(acks))
 	}
 }
+
+// TestConcurrentRetriesOfOneAppend sends the same append from many
+// goroutines at once, so that the original and its retries meet in one
+// group commit: all succeed with the same result and the events are stored
+// once.
+func TestConcurrentRetriesOfOneAppend(t *testing.T) {
+	s := openTemp(t)
+	for round, exp := range []eventstore.ExpectedRevision{eventstore.NoStream(), eventstore.Exact(1), eventstore.Any(), eventstore.StreamExists()} {
+		events := []eventstore.EventData{
+			{ID: uuid.New(), Type: "r.v1", Data: []byte(`{}`)},
+			{ID: uuid.New(), Type: "r.v1", Data: []byte(`{}`)},
+		}
+		results := make([]eventstore.AppendResult, 64)
+		errs := make([]error, 64)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range results {
+			wg.Go(func() {
+				<-start
+				results[i], errs[i] = s.Append(t.Context(), "retry-1", exp, events...)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range results {
+			if errs[i] != nil || results[i] != results[0] {
+				t.Fatalf("round %d (%v): append %d = %+v, %v; want %+v like the others", round, exp, i, results[i], errs[i], results[0])
+			}
+		}
+		want := uint64(2*round + 1)
+		if results[0].NextExpectedRevision != want {
+			t.Errorf("round %d: NextExpectedRevision = %d, want %d", round, results[0].NextExpectedRevision, want)
+		}
+	}
+	n := 0
+	for _, err := range s.ReadStream(t.Context(), "retry-1", eventstore.ReadStreamOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 8 {
+		t.Errorf("stream holds %d events after 4 appends of 2 events, each sent 64 times; want 8", n)
+	}
+}
