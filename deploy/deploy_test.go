@@ -109,6 +109,15 @@ func environment(svc any) map[string]string {
 	return env
 }
 
+func hasKey(m any, k string) bool {
+	o, ok := m.(obj)
+	if !ok {
+		return false
+	}
+	_, ok = o[k]
+	return ok
+}
+
 func TestEveryYAMLFileParses(t *testing.T) {
 	files := yamlFiles(t)
 	for _, want := range []string{"docker-compose.yml", "k8s/remitflow.yaml", "k8s/relay.yaml", "k8s/partnersim.yaml", "k8s/configmap.yaml"} {
@@ -290,6 +299,22 @@ func TestCompose(t *testing.T) {
 	if relays != 1 {
 		t.Errorf("%d replicas run the Kafka relay, want exactly 1", relays)
 	}
+	// State outside the event store must be shared by the replicas: one
+	// pickup-code secret, one PII key directory on one volume.
+	for _, name := range []string{"remitflow-1", "remitflow-2"} {
+		env := environment(services[name])
+		if env["REMITFLOW_PICKUP_SECRET"] == "" || env["REMITFLOW_PII_DIR"] == "" {
+			t.Errorf("%s: REMITFLOW_PICKUP_SECRET and REMITFLOW_PII_DIR must be set explicitly for several replicas", name)
+		}
+		shared := false
+		for _, v := range list(services[name], "volumes") {
+			src, dst, _ := strings.Cut(fmt.Sprint(v), ":")
+			shared = shared || (dst == env["REMITFLOW_PII_DIR"] && hasKey(get(docs[0], "volumes"), src))
+		}
+		if !shared {
+			t.Errorf("%s: the PII directory %q is not on a named volume", name, env["REMITFLOW_PII_DIR"])
+		}
+	}
 	if ep := list(services["partnersim"], "entrypoint"); len(ep) == 0 || ep[0] != "/usr/local/bin/partnersim" {
 		t.Errorf("partnersim entrypoint %v", ep)
 	}
@@ -441,6 +466,22 @@ func TestKubernetes(t *testing.T) {
 	for _, want := range []string{"remitflow", "remitflow-relay", "partnersim"} {
 		if deployments[want] == nil {
 			t.Errorf("Deployment %s is missing", want)
+		}
+	}
+	claims := map[string]obj{}
+	for _, c := range kinds["PersistentVolumeClaim"] {
+		claims[str(c, "metadata", "name")] = c
+	}
+	for name, d := range deployments {
+		for _, v := range list(d, "spec", "template", "spec", "volumes") {
+			if claim := str(v, "persistentVolumeClaim", "claimName"); claim != "" {
+				c := claims[claim]
+				if c == nil {
+					t.Errorf("Deployment %s mounts missing claim %s", name, claim)
+				} else if r, _ := get(d, "spec", "replicas").(int); r > 1 && !slices.Contains(list(c, "spec", "accessModes"), any("ReadWriteMany")) {
+					t.Errorf("claim %s is shared by %d replicas of %s but not ReadWriteMany", claim, r, name)
+				}
+			}
 		}
 	}
 	if str(deployments["remitflow-relay"], "spec", "strategy", "type") != "Recreate" || get(deployments["remitflow-relay"], "spec", "replicas") != 1 {
