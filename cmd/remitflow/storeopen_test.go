@@ -134,6 +134,12 @@ func appendForged(t *testing.T, dir, stream string) {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	appendForgedTo(t, store, stream)
+}
+
+// appendForgedTo is appendForged on an open store.
+func appendForgedTo(t *testing.T, store eventstore.Store, stream string) {
+	t.Helper()
 	var last eventstore.RecordedEvent
 	for ev, err := range store.ReadStream(t.Context(), stream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, From: eventstore.EndRevision, MaxCount: 1}) {
 		if err != nil {

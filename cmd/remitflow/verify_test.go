@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/remitflow/remitflow/adapters/eventstore/eventstoredb/esdbtest"
+	"github.com/remitflow/remitflow/adapters/storeconfig"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/eventstore"
 )
@@ -73,5 +75,55 @@ func TestVerifyBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || (tt.is != nil && !errors.Is(err, tt.is)) {
 			t.Errorf("run(%q) = %v, want an error containing %q (is %v)", tt.args, err, tt.want, tt.is)
 		}
+	}
+}
+
+// TestOfflineCommandsOnEventStoreDB runs verify, export, replay and rebuild against
+// an EventStoreDB store (the protocol-level test server) configured through
+// the environment, as for a clustered deployment.
+func TestOfflineCommandsOnEventStoreDB(t *testing.T) {
+	srv, err := esdbtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	env := map[string]string{"REMITFLOW_STORE": "eventstoredb", "REMITFLOW_ESDB_URL": srv.URL()}
+	cfg, err := storeconfig.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, closeStore, err := storeconfig.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	seedHistory(t, store)
+
+	out, _, err := runCLI(t, env, "verify")
+	if err != nil || !strings.Contains(out, "verified 5 streams, 8 events") {
+		t.Fatalf("verify on EventStoreDB = %v, printed %q", err, out)
+	}
+	out, _, err = runCLI(t, env, "export", "--customer", "cus_a")
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	if recs := parseExport(t, out); len(recs) != 6 {
+		t.Errorf("exported %d of cus_a's events, want 6", len(recs))
+	} else {
+		checkChains(t, recs)
+	}
+	if out, _, err = runCLI(t, env, "replay", "--transfer", "tr_1"); err != nil || !strings.Contains(out, `"Status": "funded"`) {
+		t.Errorf("replay on EventStoreDB = %v, printed\n%s", err, out)
+	}
+
+	if out, _, err = runCLI(t, env, "rebuild"); err != nil || !strings.Contains(out, "rebuilt read models from 8 events") {
+		t.Errorf("rebuild on EventStoreDB = %v, printed\n%s", err, out)
+	}
+
+	appendForgedTo(t, store, "wallet-cus_b")
+	_, _, err = runCLI(t, env, "verify")
+	var ce *command.ChainError
+	if !errors.As(err, &ce) || ce.Stream != "wallet-cus_b" || ce.Revision != 1 {
+		t.Errorf("verify of a tampered EventStoreDB log = %v, want wallet-cus_b@1 broken", err)
 	}
 }
