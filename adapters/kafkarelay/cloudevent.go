@@ -48,7 +48,8 @@ var ErrMalformedMessage = errors.New("kafkarelay: malformed message")
 type Event struct {
 	eventstore.RecordedEvent
 	// Source is the ce_source attribute.
-	Source    string
+	Source string
+	// Topic, Partition and Offset say where the message was read.
 	Topic     string
 	Partition int
 	Offset    int64

@@ -11,8 +11,13 @@ import (
 
 // TopicSpec describes a topic to create.
 type TopicSpec struct {
-	Name              string
-	Partitions        int
+	// Name is the topic, e.g. "remitflow.transfer.v1".
+	Name string
+	// Partitions bounds the parallelism of a consumer group on the topic;
+	// streams are spread over them by key.
+	Partitions int
+	// ReplicationFactor is the number of brokers holding each partition
+	// (3 in production, so that RequiredAcks=all survives a broker loss).
 	ReplicationFactor int
 }
 
