@@ -263,13 +263,17 @@ func (s *Store) checkpointOnClose(syncq chan<- *inflight) {
 func (s *Store) syncLoop(syncq <-chan *inflight, done chan<- struct{}) {
 	defer close(done)
 	for f := range syncq {
-		err := f.err
 		if f.batch != nil {
-			if serr := f.batch.SyncWait(); serr != nil && err == nil {
-				err = serr
-				s.fail(serr)
+			if err := f.batch.SyncWait(); err != nil {
+				s.fail(err)
 			}
 			_ = f.batch.Close()
+		}
+		// Once a sync has failed, no later answer may stand: even a refusal
+		// or an idempotent answer may rest on events that are not durable.
+		err := f.err
+		if err == nil {
+			err = s.failure()
 		}
 		if err != nil {
 			for _, req := range f.reqs {
