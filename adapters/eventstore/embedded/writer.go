@@ -277,10 +277,8 @@ func (s *Store) syncLoop(syncq <-chan *inflight, done chan<- struct{}) {
 		}
 		if err != nil {
 			for _, req := range f.reqs {
-				if req.err == nil {
-					req.res = eventstore.AppendResult{}
-					req.err = fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, err)
-				}
+				req.res = eventstore.AppendResult{}
+				req.err = fmt.Errorf("append %q: %w: %v", req.stream, eventstore.ErrUnavailable, err)
 			}
 		} else if f.last > s.durable.Load() {
 			s.durable.Store(f.last)
