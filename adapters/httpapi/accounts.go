@@ -119,6 +119,18 @@ func (s *Server) eraseCustomer(c echo.Context) error {
 	if err := s.requireCustomer(c, id); err != nil {
 		return err
 	}
+	// Transfers in flight still need the recipient's details to be paid or
+	// refunded: erase once they are final.
+	for _, tid := range customerTransferIDs(s.d.Reads.Transfers, id) {
+		v, err := s.d.Service.GetTransfer(c.Request().Context(), tid)
+		if err != nil {
+			return err
+		}
+		if !v.Final() {
+			return &Error{Status: http.StatusConflict, Code: "transfers_in_flight", Title: "Conflict",
+				Detail: "customer " + id + " has transfer " + tid + " in flight; erase once every transfer is final"}
+		}
+	}
 	if err := s.d.Vault.Forget(id); err != nil && !errors.Is(err, pii.ErrForgotten) {
 		return err
 	}

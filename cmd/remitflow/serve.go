@@ -316,6 +316,7 @@ func newApp(ctx context.Context, cfg serveConfig, log *slog.Logger) (a *app, err
 	}
 	if a.manager, err = process.New(process.Deps{
 		Store: a.store, Clock: a.clock, Payouts: a.pay.Router, Screener: screener, Codes: codes, Limits: limits, Cases: cases,
+		Vault: processVault{a.vault},
 	}, process.Config{
 		Backoff: func(n int) time.Duration { return 5 * time.Second << min(n-1, 6) },
 		OnSkip: func(id, step string, err error) {
@@ -332,7 +333,9 @@ func newApp(ctx context.Context, cfg serveConfig, log *slog.Logger) (a *app, err
 	if err != nil {
 		return nil, err
 	}
-	if a.service, err = process.NewService(a.store, a.clock, gate); err != nil {
+	// Recipients' names and numbers are sealed with the sender's key, so
+	// erasing the sender forgets them too.
+	if a.service, err = process.NewService(a.store, a.clock, gate, process.WithVault(processVault{a.vault})); err != nil {
 		return nil, err
 	}
 	if a.api, err = httpapi.New(httpapi.Deps{
@@ -454,6 +457,7 @@ func (a *app) run(ctx context.Context) error {
 	}
 	if a.relay != nil {
 		goRun("kafka-relay", a.relay.Run)
+		defer a.relay.Close()
 	}
 	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	goRun("http", func(ctx context.Context) error {

@@ -491,9 +491,11 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Errorf("blocked customer's transfer = %d, want 422", res.StatusCode)
 		}
 		app.do(staffTok, "POST", "/v1/customers/"+id+"/unblock", nil, map[string]string{"reason": "customer verified by phone"}, nil)
-		if _, res := app.send(tok, "unblocked-1", body); res.StatusCode != 201 {
-			t.Errorf("unblocked customer's transfer = %d, want 201", res.StatusCode)
+		unblocked, res := app.send(tok, "unblocked-1", body)
+		if res.StatusCode != 201 {
+			t.Fatalf("unblocked customer's transfer = %d, want 201", res.StatusCode)
 		}
+		app.waitStatus(tok, unblocked.ID, "completed")
 		var cust struct {
 			Tier      int
 			Name      string
@@ -506,6 +508,15 @@ func TestServeEndToEnd(t *testing.T) {
 		if cust.Tier != 2 || cust.Name != "Fatuma Hassan Ali" {
 			t.Errorf("after tier change: %+v", cust)
 		}
+		// Erasure waits until no transfer is in flight.
+		q3 := app.quote(tok, "USD", "UGX", "5")
+		held, _ := app.send(tok, "held-credit", map[string]any{"quote_id": q3.ID, "purpose": "x",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Hasan Nasrallah", "msisdn": "+256772000111", "provider": "mtn_momo", "country": "UG"}})
+		app.waitStatus(tok, held.ID, "held")
+		if res := app.do(admin, "POST", "/v1/customers/"+id+"/erase", nil, nil, &p); res.StatusCode != 409 || p.Code != "transfers_in_flight" {
+			t.Errorf("erasure with a held transfer = %d %+v, want 409 transfers_in_flight", res.StatusCode, p)
+		}
+		app.do(staffTok, "POST", "/v1/compliance/transfers/"+held.ID+"/reject", nil, map[string]string{"reason": "confirmed match"}, nil)
 		// Erasure forgets the person; the history and its hash chains stay intact.
 		cust.Name, cust.Forgotten = "", false
 		app.do(admin, "POST", "/v1/customers/"+id+"/erase", nil, nil, &cust)

@@ -321,7 +321,7 @@ func (v *fakeVault) Encrypt(subject string, plaintext []byte) (string, []byte, e
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.forgotten["k:"+subject] {
-		return "", nil, errors.New("vault: forgotten")
+		return "", nil, fmt.Errorf("vault: %w", process.ErrForgotten)
 	}
 	return "k:" + subject, reverse(plaintext), nil
 }
@@ -330,7 +330,7 @@ func (v *fakeVault) Decrypt(keyID string, ciphertext []byte) ([]byte, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.forgotten[keyID] {
-		return nil, errors.New("vault: forgotten")
+		return nil, fmt.Errorf("vault: %w", process.ErrForgotten)
 	}
 	return reverse(ciphertext), nil
 }

@@ -326,7 +326,13 @@ func (m *Manager) advance(ctx context.Context, id, cause string, atLeast uint64)
 
 func (st step) screen(ctx context.Context, s transfer.State) error {
 	var err error
-	if s.Recipient, err = reveal(st.m.deps.Vault, s.Recipient); err != nil {
+	if s.Recipient, err = reveal(st.m.deps.Vault, s.Recipient); errors.Is(err, ErrForgotten) {
+		// The sender was erased: nobody can be screened or paid. Hold the
+		// (unfunded) transfer for staff to reject.
+		hits := []transfer.Hit{{Rule: RuleDetailsErased, Subject: RoleRecipient, Detail: "the sender's personal data was erased; the recipient cannot be screened"}}
+		_, err = st.transfer(ctx, "screened", transfer.RecordScreening{Cleared: false, Hits: hits})
+		return err
+	} else if err != nil {
 		return err
 	}
 	cs, _, _, err := command.LoadAtLeast(ctx, st.m.store, customer.Aggregate, s.SenderID, 0)
@@ -448,7 +454,11 @@ func (st step) issueCode(ctx context.Context, s transfer.State) error {
 // send submits a recorded attempt to the partner and records the answer.
 func (st step) send(ctx context.Context, s transfer.State, a transfer.Attempt) error {
 	var err error
-	if s.Recipient, err = reveal(st.m.deps.Vault, s.Recipient); err != nil {
+	if s.Recipient, err = reveal(st.m.deps.Vault, s.Recipient); errors.Is(err, ErrForgotten) {
+		// Nothing was sent: fail the attempt for good, so the sender is refunded.
+		return st.m.record(ctx, s.ID, payout.Result{Reference: a.Reference, State: payout.StateFailed,
+			Code: RuleDetailsErased, Reason: "the sender's personal data was erased before payout"}, st.cause)
+	} else if err != nil {
 		return err
 	}
 	req := payout.Request{

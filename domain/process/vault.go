@@ -2,6 +2,7 @@ package process
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/remitflow/remitflow/domain/customer"
@@ -12,6 +13,10 @@ import (
 // the event log (adapters/pii.Vault has this shape). Forgetting a customer's
 // key makes their sealed data, including their recipients', unreadable while
 // the log and its hashes stay intact.
+//
+// Decrypt must return an error wrapping ErrForgotten once the key was
+// forgotten: the process then holds (before screening) or fails (before
+// payout) the transfer instead of retrying for ever.
 type Vault interface {
 	// Encrypt seals plaintext under subject's key and returns the key ID and
 	// ciphertext.
@@ -38,6 +43,14 @@ func seal(v Vault, senderID string, r transfer.Recipient) (transfer.Recipient, e
 // reveal decrypts a sealed recipient's personal data; a recipient stored in
 // clear is returned as it is. It returns ErrMissingDependency when the
 // recipient is sealed and there is no vault, or the vault's error.
+// ErrForgotten means personal data can no longer be opened: its owner's key
+// was erased.
+var ErrForgotten = errors.New("process: personal data forgotten")
+
+// RuleDetailsErased is the hit rule and payout failure code of a transfer
+// whose sender was erased while it was in flight.
+const RuleDetailsErased = "privacy.details_erased"
+
 func reveal(v Vault, r transfer.Recipient) (transfer.Recipient, error) {
 	if !r.IsSealed() {
 		return r, nil
