@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 	"github.com/google/uuid"
 
 	"github.com/remitflow/remitflow/adapters/eventstore/embedded"
@@ -285,5 +287,55 @@ func TestConcurrentRetriesOfOneAppend(t *testing.T) {
 	}
 	if n != 8 {
 		t.Errorf("stream holds %d events after 4 appends of 2 events, each sent 64 times; want 8", n)
+	}
+}
+
+// TestDiskFailureIsUnavailable makes the WAL's writes and syncs fail: appends
+// then fail with ErrUnavailable (never success), the store keeps refusing
+// writes, and what was acknowledged before stays readable.
+func TestDiskFailureIsUnavailable(t *testing.T) {
+	toggle := &errorfs.Toggle{Injector: errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if strings.HasSuffix(op.Path, ".log") && op.Kind.ReadOrWrite() == errorfs.OpIsWrite {
+			return errorfs.ErrInjected
+		}
+		return nil
+	})}
+	fs := errorfs.Wrap(vfs.NewMem(), toggle)
+	s, err := embedded.OpenFS("data", nil, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		toggle.Off()
+		_ = s.Close()
+	}()
+	ok, err := s.Append(t.Context(), "disk-1", eventstore.NoStream(), eventstore.EventData{ID: uuid.New(), Type: "d.v1", Data: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toggle.On()
+	for i := range 3 {
+		_, err := s.Append(t.Context(), "disk-1", eventstore.Exact(ok.NextExpectedRevision), eventstore.EventData{ID: uuid.New(), Type: "d.v1", Data: []byte(`{}`)})
+		if !errors.Is(err, eventstore.ErrUnavailable) {
+			t.Fatalf("append %d with a failing disk = %v, want ErrUnavailable", i, err)
+		}
+	}
+	toggle.Off()
+	_, err = s.Append(t.Context(), "disk-1", eventstore.Exact(ok.NextExpectedRevision), eventstore.EventData{ID: uuid.New(), Type: "d.v1", Data: []byte(`{}`)})
+	if !errors.Is(err, eventstore.ErrUnavailable) {
+		t.Errorf("append after the disk came back = %v, want ErrUnavailable until the store is reopened", err)
+	}
+	n := 0
+	for e, err := range s.ReadAll(t.Context(), eventstore.ReadAllOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Position != ok.Position {
+			t.Errorf("ReadAll yields %v, want only the acknowledged event at %v", e.Position, ok.Position)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Errorf("ReadAll = %d events, want 1", n)
 	}
 }
