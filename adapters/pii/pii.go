@@ -8,8 +8,11 @@
 // person can no longer be read (crypto-shredding).
 //
 // Keys are files named <key-id>.key in the directory, written with fsync and
-// an atomic rename, so a key is durable before any ciphertext made with it
-// is returned.
+// created only if absent (a hard link of a synced temporary file), so a key
+// is durable before any ciphertext made with it is returned, and replicas
+// sharing the directory agree on one key per subject. A forgotten subject
+// leaves a <key-id>.forgotten marker that every access checks, so Forget on
+// one replica is seen at once by all.
 package pii
 
 import (
@@ -129,33 +132,81 @@ func (v *Vault) Forget(subject string) error {
 func (v *Vault) key(id string, create bool) ([]byte, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	// Checked on every access: another process may have forgotten the subject.
+	if _, err := os.Stat(filepath.Join(v.dir, id+".forgotten")); err == nil {
+		delete(v.keys, id)
+		return nil, ErrForgotten
+	}
 	if k, ok := v.keys[id]; ok {
 		return k, nil
 	}
-	if _, err := os.Stat(filepath.Join(v.dir, id+".forgotten")); err == nil {
-		return nil, ErrForgotten
-	}
-	k, err := os.ReadFile(filepath.Join(v.dir, id+".key"))
+	k, err := v.readKey(id)
 	switch {
 	case err == nil:
-		if len(k) != 32 {
-			return nil, fmt.Errorf("pii: key %s has %d bytes: %w", id, len(k), ErrCorrupt)
-		}
 	case errors.Is(err, fs.ErrNotExist) && create:
 		k = make([]byte, 32)
 		if _, err := rand.Read(k); err != nil {
 			return nil, fmt.Errorf("pii: new key: %w", err)
 		}
-		if err := writeFileSync(v.dir, id+".key", k); err != nil {
+		created, err := createFileSync(v.dir, id+".key", k)
+		if err != nil {
 			return nil, err
+		}
+		if !created {
+			// Another process created the subject's key first: use theirs.
+			if k, err = v.readKey(id); err != nil {
+				return nil, err
+			}
 		}
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, ErrForgotten
 	default:
-		return nil, fmt.Errorf("pii: read key: %w", err)
+		return nil, err
 	}
 	v.keys[id] = k
 	return k, nil
+}
+
+func (v *Vault) readKey(id string) ([]byte, error) {
+	k, err := os.ReadFile(filepath.Join(v.dir, id+".key"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("pii: read key: %w", err)
+	}
+	if len(k) != 32 {
+		return nil, fmt.Errorf("pii: key %s has %d bytes: %w", id, len(k), ErrCorrupt)
+	}
+	return k, nil
+}
+
+// createFileSync durably creates name in dir with data unless it exists; it
+// reports whether this call created it.
+func createFileSync(dir, name string, data []byte) (bool, error) {
+	tmp, err := os.CreateTemp(dir, name+".tmp*")
+	if err != nil {
+		return false, fmt.Errorf("pii: write %s: %w", name, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("pii: write %s: %w", name, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("pii: sync %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return false, fmt.Errorf("pii: close %s: %w", name, err)
+	}
+	if err := os.Link(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
+		return false, fmt.Errorf("pii: create %s: %w", name, err)
+	}
+	return true, syncDir(dir)
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {

@@ -78,3 +78,45 @@ func mustOpen(t *testing.T, dir string) *Vault {
 	}
 	return v
 }
+
+// TestReplicasShareOneKey: vaults of several processes over one directory
+// agree on each subject's key, even when they create it at the same time,
+// and a Forget by one is seen by the others at once.
+func TestReplicasShareOneKey(t *testing.T) {
+	dir := t.TempDir()
+	const n = 8
+	vaults := make([]*Vault, n)
+	for i := range vaults {
+		vaults[i] = mustOpen(t, dir)
+	}
+	type sealed struct {
+		id string
+		ct []byte
+	}
+	out := make(chan sealed, n)
+	for i := range vaults {
+		go func() {
+			id, ct, err := vaults[i].Encrypt("cus_race", []byte("secret"))
+			if err != nil {
+				t.Error(err)
+			}
+			out <- sealed{id, ct}
+		}()
+	}
+	for range n {
+		s := <-out
+		for _, v := range vaults {
+			if plain, err := v.Decrypt(s.id, s.ct); err != nil || string(plain) != "secret" {
+				t.Fatalf("a vault cannot open another's ciphertext: %q, %v", plain, err)
+			}
+		}
+	}
+	if err := vaults[0].Forget("cus_race"); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range vaults[1:] {
+		if _, _, err := v.Encrypt("cus_race", []byte("again")); !errors.Is(err, ErrForgotten) {
+			t.Errorf("vault %d (cached key) Encrypt after another's Forget = %v, want ErrForgotten", i+1, err)
+		}
+	}
+}
