@@ -473,7 +473,7 @@ func (lg *loadgen) worker(ctx, startCtx context.Context) {
 		}
 		u := lg.pick()
 		if u == nil {
-			lg.stop("every customer reached 25 transfers (raise --customers)")
+			lg.stop(fmt.Sprintf("every customer reached %d transfers (raise --customers)", maxPerCustomer()))
 			return
 		}
 		err := lg.transfer(ctx, startCtx, u)
