@@ -1,6 +1,10 @@
 package kafkarelay
 
 import (
+	"time"
+
+	"github.com/remitflow/remitflow/domain/command"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,6 +69,19 @@ type StoreCheckpointer struct {
 	loaded bool
 	exists bool
 	rev    uint64
+	// hash is the last checkpoint's chain hash: each save is sealed after it
+	// (command.Seal), so `remitflow verify` checks checkpoint streams too.
+	hash string
+	// pending is the last sealed event not known to be appended: a retry of
+	// the same save appends exactly the same event.
+	pending *sealedCheckpoint
+}
+
+type sealedCheckpoint struct {
+	rev  uint64
+	pos  eventstore.Position
+	ev   eventstore.EventData
+	hash string
 }
 
 var _ Checkpointer = (*StoreCheckpointer)(nil)
@@ -110,10 +127,14 @@ func (c *StoreCheckpointer) loadLocked(ctx context.Context) (eventstore.Position
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			return eventstore.Position{}, fmt.Errorf("kafkarelay: decode checkpoint %s@%d: %w", c.stream, ev.Revision, err)
 		}
-		c.loaded, c.exists, c.rev = true, true, ev.Revision
+		m, err := command.DecodeEventMetadata(ev.Metadata)
+		if err != nil {
+			return eventstore.Position{}, fmt.Errorf("kafkarelay: decode checkpoint metadata %s@%d: %w", c.stream, ev.Revision, err)
+		}
+		c.loaded, c.exists, c.rev, c.hash = true, true, ev.Revision, m.Hash
 		return eventstore.Position{Commit: d.Commit, Prepare: d.Prepare}, nil
 	}
-	c.loaded, c.exists, c.rev = true, false, 0
+	c.loaded, c.exists, c.rev, c.hash = true, false, 0, ""
 	return eventstore.Start, nil
 }
 
@@ -140,20 +161,31 @@ func (c *StoreCheckpointer) Save(ctx context.Context, pos eventstore.Position) e
 	if err != nil {
 		return fmt.Errorf("kafkarelay: encode checkpoint: %w", err)
 	}
-	ev := eventstore.EventData{
-		ID:   uuid.NewSHA1(checkpointNamespace, fmt.Appendf(nil, "%s/%s/%d/%s", c.instance, c.stream, next, pos)),
-		Type: CheckpointEventType,
-		Data: data,
+	if c.pending == nil || c.pending.rev != next || c.pending.pos != pos {
+		ev := eventstore.EventData{
+			ID:   uuid.NewSHA1(checkpointNamespace, fmt.Appendf(nil, "%s/%s/%d/%s", c.instance, c.stream, next, pos)),
+			Type: CheckpointEventType,
+			Data: data,
+		}
+		meta := command.EventMetadata{}
+		meta.OccurredAt = time.Now().UTC()
+		meta.Actor = "system:kafkarelay-" + c.name
+		hash, err := command.Seal(c.stream, next, c.hash, &ev, meta)
+		if err != nil {
+			return fmt.Errorf("kafkarelay: seal checkpoint: %w", err)
+		}
+		c.pending = &sealedCheckpoint{rev: next, pos: pos, ev: ev, hash: hash}
 	}
+	ev, hash := c.pending.ev, c.pending.hash
 	res, err := c.store.Append(ctx, c.stream, expected, ev)
 	if errors.Is(err, eventstore.ErrWrongExpectedRevision) {
-		c.loaded = false
+		c.loaded, c.pending = false, nil
 		return fmt.Errorf("%w: %s: %w", ErrCheckpointConflict, c.stream, err)
 	}
 	if err != nil {
 		return fmt.Errorf("kafkarelay: save checkpoint %s: %w", c.stream, err)
 	}
-	c.exists, c.rev = true, res.NextExpectedRevision
+	c.exists, c.rev, c.hash, c.pending = true, res.NextExpectedRevision, hash, nil
 	return nil
 }
 

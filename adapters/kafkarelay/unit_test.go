@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/eventstore"
 )
 
@@ -277,6 +278,10 @@ func TestStoreCheckpointer(t *testing.T) {
 	// overwrite it.
 	if err := other.Save(ctx, eventstore.Position{Commit: 12, Prepare: 12}); err != nil {
 		t.Fatalf("other.Save = %v", err)
+	}
+	// Checkpoints join the stream's hash chain, across checkpointers.
+	if err := command.Verify(ctx, store, cp.Stream()); err != nil {
+		t.Errorf("checkpoint stream's hash chain: %v", err)
 	}
 	if err := cp.Save(ctx, eventstore.Position{Commit: 10, Prepare: 10}); !errors.Is(err, ErrCheckpointConflict) {
 		t.Errorf("stale Save error = %v, want ErrCheckpointConflict", err)
