@@ -206,8 +206,9 @@ func BenchmarkReadAllFiltered(b *testing.B) {
 	b.ReportMetric(float64(scanned)/b.Elapsed().Seconds(), "scanned-events/s")
 }
 
-// TestReadAllMemoryIsFlat reads a log of 64 MiB while keeping nothing, and
-// checks that the Go heap grows by far less than the log: reads stream. (The
+// TestReadAllMemoryIsFlat reads a log of 64 MiB with ReadAll and with a
+// catch-up subscription, keeping nothing, and checks that the Go heap grows
+// by far less than the log: reads stream. (The
 // growth measured is a constant ~10-15 MiB of read chunks, Pebble iterators
 // and garbage not yet collected, the same for logs of 24 or 96 MiB.)
 func TestReadAllMemoryIsFlat(t *testing.T) {
@@ -226,29 +227,54 @@ func TestReadAllMemoryIsFlat(t *testing.T) {
 	}
 	logBytes := uint64(events * size)
 
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	base, peak := ms.HeapInuse, ms.HeapInuse
-	n := 0
-	var total uint64
-	for e, err := range s.ReadAll(t.Context(), eventstore.ReadAllOptions{}) {
+	// measure returns how far the heap grew over its baseline while read
+	// consumed the whole log.
+	measure := func(name string, read func(sample func(e eventstore.RecordedEvent))) uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		base, peak := ms.HeapInuse, ms.HeapInuse
+		n := 0
+		var total uint64
+		read(func(e eventstore.RecordedEvent) {
+			total += uint64(len(e.Data))
+			if n++; n%500 == 0 {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		})
+		if n != events || total != logBytes {
+			t.Fatalf("%s read %d events, %d bytes; want %d, %d", name, n, total, events, logBytes)
+		}
+		t.Logf("%s of %d MiB: heap in use grew by at most %.1f MiB", name, logBytes>>20, float64(peak-base)/(1<<20))
+		return peak - base
+	}
+	readAll := measure("ReadAll", func(sample func(eventstore.RecordedEvent)) {
+		for e, err := range s.ReadAll(t.Context(), eventstore.ReadAllOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			sample(e)
+		}
+	})
+	catchUp := measure("SubscribeAll", func(sample func(eventstore.RecordedEvent)) {
+		sub, err := s.SubscribeAll(t.Context(), eventstore.SubscribeOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		total += uint64(len(e.Data))
-		if n++; n%500 == 0 {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
+		defer sub.Close()
+		for range events {
+			e, err := sub.Next(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sample(e)
 		}
-	}
-	if n != events || total != logBytes {
-		t.Fatalf("read %d events, %d bytes; want %d, %d", n, total, events, logBytes)
-	}
-	growth := peak - base
-	t.Logf("read %d MiB; heap in use grew by at most %.1f MiB", logBytes>>20, float64(growth)/(1<<20))
+	})
 	const bound = 24 << 20
-	if growth > bound {
-		t.Errorf("heap grew by %d bytes while reading a %d-byte log: reads do not stream", growth, logBytes)
+	for name, growth := range map[string]uint64{"ReadAll": readAll, "SubscribeAll": catchUp} {
+		if growth > bound {
+			t.Errorf("heap grew by %d bytes while %s read a %d-byte log: reads do not stream", growth, name, logBytes)
+		}
 	}
 }
