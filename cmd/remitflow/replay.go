@@ -398,6 +398,7 @@ var (
 	amountType  = reflect.TypeFor[money.Amount]()
 	decimalType = reflect.TypeFor[decimal.Decimal]()
 	timeType    = reflect.TypeFor[time.Time]()
+	piiType     = reflect.TypeFor[customer.EncryptedPII]()
 )
 
 // field is one member of an object in plainState's output.
@@ -433,7 +434,7 @@ func (o object) MarshalJSON() ([]byte, error) {
 // plainState renders an aggregate's state for people: exported struct
 // fields in declaration order with zero values left out, amounts as
 // "12.50 USD", decimals as strings, times in UTC RFC 3339, map entries in
-// key order. States are plain data; nothing here depends on a particular
+// key order, encrypted personal data as its key ID and size. States are plain data; nothing here depends on a particular
 // aggregate.
 func plainState(v reflect.Value) any {
 	if !v.IsValid() {
@@ -450,6 +451,9 @@ func plainState(v reflect.Value) any {
 		return v.Interface().(decimal.Decimal).String()
 	case timeType:
 		return v.Interface().(time.Time).UTC().Format(time.RFC3339Nano)
+	case piiType:
+		p := v.Interface().(customer.EncryptedPII)
+		return fmt.Sprintf("encrypted with key %s (%d bytes)", p.KeyID, len(p.Ciphertext))
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:

@@ -93,7 +93,8 @@ func TestReplayCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "customer cus_a as of 2026-11-21T09:00:00Z: 1 events") || !strings.Contains(out, `"Registered": true`) {
+	if !strings.Contains(out, "customer cus_a as of 2026-11-21T09:00:00Z: 1 events") || !strings.Contains(out, `"Registered": true`) ||
+		!strings.Contains(out, `"PII": "encrypted with key k-cus_a (6 bytes)"`) {
 		t.Errorf("replay as of 09:00 printed\n%s", out)
 	}
 }

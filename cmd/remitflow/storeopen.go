@@ -44,6 +44,9 @@ func openStore(ctx context.Context, env func(string) (string, bool), f storeFlag
 		return nil, nil, err
 	}
 	if f.dataDir != "" {
+		if cfg.Store != storeconfig.StoreEmbedded {
+			return nil, nil, fmt.Errorf("--data-dir applies to the embedded store, but REMITFLOW_STORE is %s", cfg.Store)
+		}
 		cfg.DataDir = f.dataDir
 	}
 	switch cfg.Store {

@@ -176,6 +176,8 @@ func TestOpenStoreRefusals(t *testing.T) {
 		{"missing data dir from env", map[string]string{"REMITFLOW_DATA_DIR": missing}, []string{"rebuild"}, "does not exist"},
 		{"memory store", map[string]string{"REMITFLOW_STORE": "memory"}, []string{"verify"}, "memory keeps no events"},
 		{"unknown store", map[string]string{"REMITFLOW_STORE": "floppy"}, []string{"export", "--all"}, "unknown store kind"},
+		{"data dir with EventStoreDB", map[string]string{"REMITFLOW_STORE": "eventstoredb", "REMITFLOW_ESDB_URL": "esdb://127.0.0.1:1?tls=false"},
+			[]string{"replay", "--customer", "cus_a", "--data-dir", "/tmp"}, "--data-dir applies to the embedded store"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
