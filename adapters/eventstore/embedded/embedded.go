@@ -109,6 +109,8 @@ type Options struct {
 	// CacheSize is Pebble's block cache in bytes (default 64 MiB).
 	CacheSize int64
 	// MemTableSize is Pebble's memtable size in bytes (default 64 MiB).
+	// Pebble also reserves about this much disk for each write-ahead log
+	// file.
 	MemTableSize uint64
 	// HeadCheckpointEvents is how many events may be appended between two
 	// writes of the changed stream heads; Open replays at most that much of
