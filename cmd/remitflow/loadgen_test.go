@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -291,5 +293,30 @@ func TestLoadgenBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("loadgen %q = %v, want an error containing %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+func TestLoadgenStopsOnCancel(t *testing.T) {
+	api := newFakeAPI(t, DevJWTKey)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var transfers atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/transfers" && transfers.Add(1) == 5 {
+			cancel()
+		}
+		api.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	// Without the cancel this would run for an hour.
+	err := run(ctx, []string{"loadgen", "--url", srv.URL, "--customers", "2", "--concurrency", "2", "--duration", "1h", "--poll-interval", "1ms", "--format", "json"},
+		func(string) (string, bool) { return "", false }, &out, &errOut)
+	var rep loadgenReport
+	if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
+		t.Fatalf("report %q: %v (run: %v)", out.String(), jerr, err)
+	}
+	if rep.Stopped != "interrupted" || rep.Transfers.Started < 5 || rep.Transfers.Started > 6 {
+		t.Errorf("after a cancel: stopped %q with %d transfers started (run: %v)", rep.Stopped, rep.Transfers.Started, err)
 	}
 }
