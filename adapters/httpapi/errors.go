@@ -33,7 +33,8 @@ var errorMappings = []ErrorMapping{
 	{eventstore.ErrUnavailable, http.StatusServiceUnavailable, "store_unavailable", "Event store unavailable"},
 }
 
-// kinded is implemented by every domain package's Error.
+// kinded is implemented by *domainerr.Error, the type of every domain
+// package's and the read models' named errors.
 type kinded interface {
 	error
 	ErrorKind() string
