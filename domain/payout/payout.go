@@ -73,7 +73,7 @@ type Request struct {
 	// partner's OriginatorConversationID / X-Reference-Id / transaction id).
 	Reference string `json:"reference"`
 	// TransferID is the transfer being paid out.
-	TransferID string `json:"transfer_id"`
+	TransferID string   `json:"transfer_id"`
 	Provider   Provider `json:"provider"`
 	// MSISDN is the recipient's number in E.164 without '+', e.g. "254708374149".
 	MSISDN string `json:"msisdn"`
