@@ -73,6 +73,10 @@ type serveConfig struct {
 	// OFACDir or OFACURL is where the OFAC SDN CSV files come from
 	// (REMITFLOW_OFAC_DIR, REMITFLOW_OFAC_URL); default: the embedded snapshot.
 	OFACDir, OFACURL string
+	// ProcessEnabled runs the transfer process manager (and payout
+	// reconciliation) here (REMITFLOW_PROCESS_ENABLED, default true). Run it
+	// on one replica; the others serve the API.
+	ProcessEnabled bool
 	// ReconcileEvery is how often payouts without an outcome are queried
 	// (REMITFLOW_RECONCILE_INTERVAL, default 30s).
 	ReconcileEvery time.Duration
@@ -86,19 +90,20 @@ func loadServeConfig(env func(string) (string, bool)) (serveConfig, error) {
 		return serveConfig{}, err
 	}
 	c := serveConfig{
-		Addr:         envOr(env, "REMITFLOW_HTTP_ADDR", "127.0.0.1:8080"),
-		PublicURL:    envOr(env, "REMITFLOW_PUBLIC_URL", ""),
-		JWTKey:       envOr(env, "REMITFLOW_JWT_KEY", ""),
-		Demo:         envOr(env, "REMITFLOW_DEMO", "") == "1",
-		PIIDir:       envOr(env, "REMITFLOW_PII_DIR", ""),
-		PickupSecret: envOr(env, "REMITFLOW_PICKUP_SECRET", ""),
-		PricingFile:  envOr(env, "REMITFLOW_PRICING_FILE", ""),
-		RatesFile:    envOr(env, "REMITFLOW_RATES_FILE", ""),
-		ECBURL:       envOr(env, "REMITFLOW_FX_ECB_URL", ""),
-		OXRURL:       envOr(env, "REMITFLOW_FX_OXR_URL", ""),
-		OFACDir:      envOr(env, "REMITFLOW_OFAC_DIR", ""),
-		OFACURL:      envOr(env, "REMITFLOW_OFAC_URL", ""),
-		Store:        store,
+		Addr:           envOr(env, "REMITFLOW_HTTP_ADDR", "127.0.0.1:8080"),
+		PublicURL:      envOr(env, "REMITFLOW_PUBLIC_URL", ""),
+		JWTKey:         envOr(env, "REMITFLOW_JWT_KEY", ""),
+		Demo:           envOr(env, "REMITFLOW_DEMO", "") == "1",
+		ProcessEnabled: envOr(env, "REMITFLOW_PROCESS_ENABLED", "true") != "false",
+		PIIDir:         envOr(env, "REMITFLOW_PII_DIR", ""),
+		PickupSecret:   envOr(env, "REMITFLOW_PICKUP_SECRET", ""),
+		PricingFile:    envOr(env, "REMITFLOW_PRICING_FILE", ""),
+		RatesFile:      envOr(env, "REMITFLOW_RATES_FILE", ""),
+		ECBURL:         envOr(env, "REMITFLOW_FX_ECB_URL", ""),
+		OXRURL:         envOr(env, "REMITFLOW_FX_OXR_URL", ""),
+		OFACDir:        envOr(env, "REMITFLOW_OFAC_DIR", ""),
+		OFACURL:        envOr(env, "REMITFLOW_OFAC_URL", ""),
+		Store:          store,
 	}
 	for name, dst := range map[string]*time.Duration{"REMITFLOW_FX_INTERVAL": &c.FXInterval, "REMITFLOW_RECONCILE_INTERVAL": &c.ReconcileEvery} {
 		if v := envOr(env, name, ""); v != "" {
@@ -185,11 +190,11 @@ type app struct {
 // newApp builds every component; nothing runs until run. It returns
 // configuration and startup errors (bad files, store that cannot open,
 // address in use).
-func newApp(ctx context.Context, cfg serveConfig, log *slog.Logger) (a *app, err error) {
-	a = &app{cfg: cfg, log: log, clock: command.ClockFunc(func() time.Time { return time.Now().UTC() })}
+func newApp(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log, clock: command.ClockFunc(func() time.Time { return time.Now().UTC() })}
 	defer func() {
 		if err != nil {
-			a.close()
+			a.close() // a stays set even when the named result is nil
 		}
 	}()
 	if cfg.JWTKey == "" {
@@ -434,24 +439,11 @@ func (a *app) run(ctx context.Context) error {
 		return fmt.Errorf("sanctions list: %w", err)
 	}
 	goRun("projections", a.runner.Run)
-	goRun("transfer-process", a.manager.Run)
 	goRun("sanctions-list", a.loader.Run)
-	goRun("reconcile", func(ctx context.Context) error {
-		t := time.NewTicker(a.cfg.ReconcileEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-				if rep, err := a.manager.Reconcile(ctx); err != nil {
-					a.log.Warn("reconcile", "err", err)
-				} else if rep.Queried > 0 {
-					a.log.Info("reconciled payouts", "report", rep)
-				}
-			}
-		}
-	})
+	if a.cfg.ProcessEnabled {
+		goRun("transfer-process", a.manager.Run)
+		goRun("reconcile", a.reconcileLoop)
+	}
 	for _, r := range a.refreshers {
 		goRun("fx-"+r.Source.Name(), r.Run)
 	}
@@ -480,6 +472,25 @@ func (a *app) run(ctx context.Context) error {
 		return cause
 	}
 	return nil
+}
+
+// reconcileLoop asks partners about payouts without an outcome past their
+// deadline, every ReconcileEvery.
+func (a *app) reconcileLoop(ctx context.Context) error {
+	t := time.NewTicker(a.cfg.ReconcileEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if rep, err := a.manager.Reconcile(ctx); err != nil {
+				a.log.Warn("reconcile", "err", err)
+			} else if rep.Queried > 0 {
+				a.log.Info("reconciled payouts", "report", rep)
+			}
+		}
+	}
 }
 
 func (a *app) close() {

@@ -34,7 +34,7 @@ func startApp(t *testing.T) *testApp {
 	dir := t.TempDir()
 	store := storeconfig.Default()
 	store.DataDir = dir
-	cfg := serveConfig{Addr: "127.0.0.1:0", Demo: true, FXInterval: time.Hour, ReconcileEvery: 200 * time.Millisecond, Store: store}
+	cfg := serveConfig{Addr: "127.0.0.1:0", Demo: true, ProcessEnabled: true, FXInterval: time.Hour, ReconcileEvery: 200 * time.Millisecond, Store: store}
 	ctx, cancel := context.WithCancel(t.Context())
 	a, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -594,4 +594,36 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Errorf("metrics lack the quote counter:\n%.2000s", b)
 		}
 	})
+}
+
+func TestLoadServeConfig(t *testing.T) {
+	env := func(kv map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
+	}
+	c, err := loadServeConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || !c.ProcessEnabled || c.Demo || c.FXInterval != time.Hour || c.ReconcileEvery != 30*time.Second || c.Store.Store != "embedded" {
+		t.Errorf("defaults = %+v", c)
+	}
+	c, err = loadServeConfig(env(map[string]string{"REMITFLOW_HTTP_ADDR": ":9000", "REMITFLOW_PROCESS_ENABLED": "false",
+		"REMITFLOW_DEMO": "1", "REMITFLOW_FX_INTERVAL": "15m", "REMITFLOW_RECONCILE_INTERVAL": "5s"}))
+	if err != nil || c.Addr != ":9000" || c.ProcessEnabled || !c.Demo || c.FXInterval != 15*time.Minute || c.ReconcileEvery != 5*time.Second {
+		t.Errorf("from env = %+v, %v", c, err)
+	}
+	for _, bad := range []map[string]string{
+		{"REMITFLOW_FX_INTERVAL": "hourly"},
+		{"REMITFLOW_RECONCILE_INTERVAL": "-5s"},
+		{"REMITFLOW_STORE": "postgres"},
+		{"REMITFLOW_STORE": "eventstoredb"},
+	} {
+		if _, err := loadServeConfig(env(bad)); err == nil {
+			t.Errorf("loadServeConfig(%v) succeeded", bad)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"serve", "--addr", "256.0.0.1:1", "--data-dir", t.TempDir()}, env(nil), &out, &out); err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Errorf("serve on a bad address = %v, want a listen error", err)
+	}
 }
