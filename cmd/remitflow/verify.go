@@ -49,19 +49,14 @@ func verifyStream(ctx context.Context, store eventstore.Store, stream string, ou
 	if err := eventstore.ValidateStreamName(stream); err != nil {
 		return fmt.Errorf("--stream: %w", err)
 	}
-	if err := command.Verify(ctx, store, stream); err != nil {
+	p := newProgress(io.Discard, "verify")
+	if err := command.Verify(ctx, progressStore{Store: store, p: p}, stream); err != nil {
 		if errors.Is(err, eventstore.ErrStreamNotFound) {
 			return fmt.Errorf("verify: stream %q not found: %w", stream, err)
 		}
 		return reportBroken(out, err, "")
 	}
-	var events uint64
-	for ev, err := range store.ReadStream(ctx, stream, eventstore.ReadStreamOptions{Direction: eventstore.Backwards, From: eventstore.EndRevision, MaxCount: 1}) {
-		if err != nil {
-			return fmt.Errorf("verify: read %s: %w", stream, err)
-		}
-		events = ev.Revision + 1
-	}
+	events := p.Count()
 	fmt.Fprintf(out, "verified stream %s: %d events, hash chain intact\n", stream, events)
 	return nil
 }
@@ -96,7 +91,8 @@ func reportBroken(out io.Writer, err error, extra string) error {
 	return fmt.Errorf("verify: %w", err)
 }
 
-// progressStore counts the events ReadAll yields on a progress report.
+// progressStore counts the events ReadAll and ReadStream yield on a
+// progress report.
 type progressStore struct {
 	eventstore.Store
 	p *progress
@@ -106,6 +102,20 @@ type progressStore struct {
 func (s progressStore) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) iter.Seq2[eventstore.RecordedEvent, error] {
 	return func(yield func(eventstore.RecordedEvent, error) bool) {
 		for ev, err := range s.Store.ReadAll(ctx, opts) {
+			if err == nil {
+				s.p.Step(ev.Position)
+			}
+			if !yield(ev, err) {
+				return
+			}
+		}
+	}
+}
+
+// ReadStream yields the wrapped store's events, counting each.
+func (s progressStore) ReadStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) iter.Seq2[eventstore.RecordedEvent, error] {
+	return func(yield func(eventstore.RecordedEvent, error) bool) {
+		for ev, err := range s.Store.ReadStream(ctx, stream, opts) {
 			if err == nil {
 				s.p.Step(ev.Position)
 			}
