@@ -203,6 +203,8 @@ type selection struct {
 // validate checks the stream name or customer ID.
 func (s selection) validate() error {
 	switch {
+	case s.stream == "" && s.customer == "" && !s.all:
+		return errors.New("the stream, customer or transfer to select is empty")
 	case s.stream != "":
 		if err := eventstore.ValidateStreamName(s.stream); err != nil {
 			return fmt.Errorf("--stream: %w", err)

@@ -147,6 +147,8 @@ func TestExportBadInput(t *testing.T) {
 		{append(d, "--all", "--out", filepath.Join(outDir, "missing", "x.ndjson")), "no such file or directory", nil},
 		{append(d, "--all", "--out", outDir), "is a directory", nil},
 		{append(d, "--all", "--format", "csv"), "unknown flag: --format", nil},
+		{append(d, "--customer", ""), "is empty", nil},
+		{append(d, "--stream", ""), "is empty", nil},
 	}
 	for _, tt := range tests {
 		_, _, err := runCLI(t, nil, tt.args...)

@@ -117,6 +117,8 @@ func TestReplayBadInput(t *testing.T) {
 		{d, "at least one of the flags", nil},
 		{append(d, "--stream", "$all"), "--stream", eventstore.ErrInvalidStreamName},
 		{append(d, "--transfer", "tr_1", "--bogus"), "unknown flag: --bogus", nil},
+		{append(d, "--transfer", ""), "is empty", nil},
+		{append(d, "--customer", ""), "is empty", nil},
 	}
 	for _, tt := range tests {
 		_, _, err := runCLI(t, nil, tt.args...)
