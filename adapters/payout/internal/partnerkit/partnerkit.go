@@ -257,7 +257,9 @@ func NewRecordsWithClock(now func() time.Time) *Records {
 func (s *Records) get(ref string) *entry {
 	e, ok := s.m[ref]
 	if !ok {
-		e = &entry{rec: Record{Reference: ref, Result: payout.Result{Reference: ref, State: payout.StateUnknown}}, changed: make(chan struct{})}
+		// Stamped before it is stored: pruning below must see it as fresh.
+		e = &entry{rec: Record{Reference: ref, Result: payout.Result{Reference: ref, State: payout.StateUnknown}},
+			changed: make(chan struct{}), touched: s.now()}
 		s.m[ref] = e
 		s.inserts++
 		if s.inserts%1024 == 0 {
