@@ -77,7 +77,7 @@ func BenchmarkLoad(b *testing.B) {
 	var files [3][]byte
 	for i, n := range []string{"sdn.csv", "alt.csv", "add.csv"} {
 		var err error
-		if files[i], err = os.ReadFile(filepath.Join("testdata", n)); err != nil {
+		if files[i], err = os.ReadFile(filepath.Join(snapshotDir, n)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -17,12 +17,16 @@ var (
 	fullErr      error
 )
 
-// loadFull parses the real OFAC snapshot in testdata once per test binary.
+// snapshotDir holds the real OFAC snapshot; it is the copy the platform
+// embeds as its default list.
+var snapshotDir = filepath.Join("..", "..", "adapters", "sanctionslist", "data")
+
+// loadFull parses the real OFAC snapshot once per test binary.
 func loadFull(tb testing.TB) (*List, *Screener) {
 	tb.Helper()
 	fullOnce.Do(func() {
 		open := func(n string) *os.File {
-			f, err := os.Open(filepath.Join("testdata", n))
+			f, err := os.Open(filepath.Join(snapshotDir, n))
 			if err != nil {
 				fullErr = err
 				return nil
@@ -52,7 +56,7 @@ func readTestdata(tb testing.TB) [3][]byte {
 	tb.Helper()
 	var files [3][]byte
 	for i, n := range []string{"sdn.csv", "alt.csv", "add.csv"} {
-		b, err := os.ReadFile(filepath.Join("testdata", n))
+		b, err := os.ReadFile(filepath.Join(snapshotDir, n))
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -1,5 +1,5 @@
 // Command genquality writes the labelled screening set testdata/quality.csv
-// from the OFAC snapshot in testdata: true matches derived from list names
+// from the OFAC snapshot in adapters/sanctionslist/data: true matches derived from list names
 // by the variations screening has to survive, and common names that are not
 // on the list. It is deterministic: the same snapshot gives the same file.
 //
@@ -34,11 +34,12 @@ type entry struct {
 }
 
 func main() {
-	dir := flag.String("dir", "domain/sanctions/testdata", "testdata directory")
+	dir := flag.String("dir", "domain/sanctions/testdata", "testdata directory (output)")
+	list := flag.String("list", "adapters/sanctionslist/data", "directory of the OFAC snapshot (sdn.csv, alt.csv, add.csv)")
 	seed := flag.Uint64("seed", 20261121, "random seed")
 	out := flag.String("out", "quality.csv", "output file name in dir")
 	flag.Parse()
-	entries := load(*dir)
+	entries := load(*list)
 	rng := rand.New(rand.NewPCG(*seed, 6))
 
 	var rows [][]string
