@@ -19,7 +19,7 @@ const DefaultCacheStreams = 100_000
 type CachingStore struct {
 	eventstore.Store
 	max   int
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	slots map[string]*cacheSlot
 }
 
@@ -39,9 +39,15 @@ func NewCachingStore(store eventstore.Store, maxStreams int) *CachingStore {
 }
 
 func (c *CachingStore) slot(stream string) *cacheSlot {
+	c.mu.RLock()
+	s := c.slots[stream]
+	c.mu.RUnlock()
+	if s != nil {
+		return s
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := c.slots[stream]
+	s = c.slots[stream]
 	if s == nil {
 		if len(c.slots) >= c.max {
 			for k := range c.slots {

@@ -2,11 +2,13 @@ package command
 
 import (
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,19 +93,41 @@ type Result struct {
 // EventID derives the ID of the index-th event that command commandID appends
 // to stream: a UUIDv5 over the three, so a retry produces the same IDs.
 func EventID(stream, commandID string, index int) uuid.UUID {
-	return uuid.NewSHA1(eventNamespace, fmt.Appendf(nil, "%s\x00%s\x00%d", stream, commandID, index))
+	var arr [256]byte
+	b := append(arr[:0], eventNamespace[:]...)
+	b = append(b, stream...)
+	b = append(b, 0)
+	b = append(b, commandID...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(index), 10)
+	return sha1UUID(b)
 }
 
 // DeriveID derives a deterministic identifier from parts (for example a
 // follow-up command ID from a triggering event ID and a step name). Equal
 // parts give equal IDs; it never returns an empty string.
 func DeriveID(parts ...string) string {
-	b := make([]byte, 0, 64)
+	var arr [256]byte
+	b := append(arr[:0], eventNamespace[:]...)
 	for _, p := range parts {
 		b = append(b, p...)
 		b = append(b, 0)
 	}
-	return uuid.NewSHA1(eventNamespace, b).String()
+	id := sha1UUID(b)
+	var out [36]byte
+	encodeUUID(out[:], id)
+	return string(out[:])
+}
+
+// sha1UUID is uuid.NewSHA1(space, name) for b = space || name, without the
+// allocations of a hash.Hash.
+func sha1UUID(b []byte) uuid.UUID {
+	sum := sha1.Sum(b)
+	var id uuid.UUID
+	copy(id[:], sum[:])
+	id[6] = (id[6] & 0x0f) | 0x50 // version 5
+	id[8] = (id[8] & 0x3f) | 0x80 // RFC 4122 variant
+	return id
 }
 
 var eventNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:remitflow:command"))
@@ -158,11 +182,20 @@ func Load[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate[S
 	slot.value = snap
 	// The cached state is folded in place by later commands: hand out a copy
 	// when the state knows how to make one.
-	st := snap.state
-	if c, ok := any(st).(interface{ Clone() S }); ok {
-		st = c.Clone()
+	return cloneState(snap.state), snap.revision, snap.exists, nil
+}
+
+// cloneState returns st.Clone() when S has a Clone() S method, and st
+// otherwise. The check uses a nil *S, so a state without Clone is returned
+// without being boxed (and copied to the heap).
+func cloneState[S any](st S) S {
+	if _, ok := any((*S)(nil)).(interface{ Clone() S }); !ok {
+		return st
 	}
-	return st, snap.revision, snap.exists, nil
+	if c, ok := any(st).(interface{ Clone() S }); ok {
+		return c.Clone()
+	}
+	return st
 }
 
 // LoadAtLeast is Load for a caller that only needs a state that includes
@@ -177,10 +210,7 @@ func LoadAtLeast[S, C any](ctx context.Context, store eventstore.Store, agg Aggr
 		slot.mu.Lock()
 		snap, _ := slot.value.(*snapshot[S])
 		if snap != nil && snap.exists && snap.revision >= minRevision {
-			st := snap.state
-			if c, ok := any(st).(interface{ Clone() S }); ok {
-				st = c.Clone()
-			}
+			st := cloneState(snap.state)
 			rev := snap.revision
 			slot.mu.Unlock()
 			return st, rev, true, nil

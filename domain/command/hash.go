@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -67,30 +68,72 @@ func DecodeEventMetadata(b []byte) (EventMetadata, error) {
 // event's hash in the same stream, "" for revision 0, so changing any field of
 // any event breaks the link to every later event.
 func Hash(stream string, revision uint64, id uuid.UUID, eventType string, data []byte, m EventMetadata) string {
-	h := sha256.New()
-	var buf []byte
-	field := func(s string) {
-		buf = strconv.AppendInt(buf[:0], int64(len(s)), 10)
-		buf = append(buf, ':')
-		buf = append(buf, s...)
-		buf = append(buf, ',')
-		h.Write(buf)
+	b := hashBufs.Get().(*[]byte)
+	buf := appendHashInput((*b)[:0], stream, revision, id, eventType, data, m)
+	sum := sha256.Sum256(buf)
+	if cap(buf) <= maxPooledHashBuf {
+		*b = buf
+		hashBufs.Put(b)
 	}
-	field(HashVersion)
-	field(m.PrevHash)
-	field(stream)
-	field(strconv.FormatUint(revision, 10))
-	field(id.String())
-	field(eventType)
-	field(m.OccurredAt.UTC().Format(time.RFC3339Nano))
-	field(m.CorrelationID)
-	field(m.CausationID)
-	field(m.Actor)
-	field(strconv.Itoa(m.SchemaVersion))
-	field(m.CommandID)
-	field(m.CommandHash)
-	field(string(data))
-	return hex.EncodeToString(h.Sum(nil))
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
+}
+
+// maxPooledHashBuf bounds the buffers kept for reuse by Hash.
+const maxPooledHashBuf = 64 << 10
+
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// appendHashInput appends the bytes Hash digests (see Hash) to b.
+func appendHashInput(b []byte, stream string, revision uint64, id uuid.UUID, eventType string, data []byte, m EventMetadata) []byte {
+	b = appendNetstring(b, HashVersion)
+	b = appendNetstring(b, m.PrevHash)
+	b = appendNetstring(b, stream)
+	var num [20]byte
+	b = appendNetstringBytes(b, strconv.AppendUint(num[:0], revision, 10))
+	var ids [36]byte
+	encodeUUID(ids[:], id)
+	b = appendNetstringBytes(b, ids[:])
+	b = appendNetstring(b, eventType)
+	var ts [64]byte
+	b = appendNetstringBytes(b, m.OccurredAt.UTC().AppendFormat(ts[:0], time.RFC3339Nano))
+	b = appendNetstring(b, m.CorrelationID)
+	b = appendNetstring(b, m.CausationID)
+	b = appendNetstring(b, m.Actor)
+	b = appendNetstringBytes(b, strconv.AppendInt(num[:0], int64(m.SchemaVersion), 10))
+	b = appendNetstring(b, m.CommandID)
+	b = appendNetstring(b, m.CommandHash)
+	return appendNetstringBytes(b, data)
+}
+
+// appendNetstring appends s as "<decimal byte length>:<bytes>,".
+func appendNetstring(b []byte, s string) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	b = append(b, s...)
+	return append(b, ',')
+}
+
+func appendNetstringBytes(b, s []byte) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	b = append(b, s...)
+	return append(b, ',')
+}
+
+// encodeUUID writes id in its canonical lower-case form (as id.String()) to
+// dst, which must hold 36 bytes.
+func encodeUUID(dst []byte, id uuid.UUID) {
+	hex.Encode(dst[0:8], id[0:4])
+	dst[8] = '-'
+	hex.Encode(dst[9:13], id[4:6])
+	dst[13] = '-'
+	hex.Encode(dst[14:18], id[6:8])
+	dst[18] = '-'
+	hex.Encode(dst[19:23], id[8:10])
+	dst[23] = '-'
+	hex.Encode(dst[24:], id[10:])
 }
 
 // Seal sets e.Metadata to m chained after prevHash: it fills m.PrevHash and
@@ -106,7 +149,7 @@ func Seal(stream string, revision uint64, prevHash string, e *eventstore.EventDa
 	if y := m.OccurredAt.Year(); y < 0 || y > 9999 {
 		return "", fmt.Errorf("command: encode metadata: occurred_at %v out of range", m.OccurredAt)
 	}
-	e.Metadata = appendMetadata(make([]byte, 0, 384), m)
+	e.Metadata = appendMetadata(make([]byte, 0, metadataSize(m)), m)
 	return m.Hash, nil
 }
 

@@ -39,6 +39,13 @@ func appendMetadata(b []byte, m EventMetadata) []byte {
 	return b
 }
 
+// metadataSize is a capacity that usually holds m's encoding: the fixed keys
+// and punctuation, the timestamp, and the strings with room for escapes.
+func metadataSize(m EventMetadata) int {
+	n := len(m.CorrelationID) + len(m.CausationID) + len(m.Actor) + len(m.PrevHash) + len(m.Hash) + len(m.CommandID) + len(m.CommandHash)
+	return 192 + n + n/8
+}
+
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"

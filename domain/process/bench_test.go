@@ -39,8 +39,24 @@ func benchLifecycles(b *testing.B, base eventstore.Store) {
 		e.customer(fmt.Sprint("cus_", i), "100000000.00", "")
 	}
 	quotes := make([]string, b.N)
-	for i := range quotes {
-		quotes[i] = e.quote(fmt.Sprint("cus_", i%customers), 100)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < b.N; i = int(next.Add(1)) - 1 {
+				quotes[i] = fmt.Sprint("q_", i)
+				if _, err := e.issueQuote(context.Background(), quotes[i], fmt.Sprint("cus_", i%customers), 100); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if b.Failed() {
+		return
 	}
 	m := e.manager(newPartner(nil), process.Config{Workers: 256, CheckpointEvery: 4096})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -54,8 +70,8 @@ func benchLifecycles(b *testing.B, base eventstore.Store) {
 	go func() { runDone <- m.Run(ctx) }()
 
 	b.ResetTimer()
-	var next atomic.Int64
-	var wg sync.WaitGroup
+	cpu0, cpuOK := processCPU()
+	next.Store(0)
 	for range clients {
 		wg.Add(1)
 		go func() {
@@ -77,6 +93,9 @@ func benchLifecycles(b *testing.B, base eventstore.Store) {
 		}
 	}
 	b.StopTimer()
+	if cpu1, ok := processCPU(); ok && cpuOK {
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "transfers/s")
 	cancel()

@@ -261,15 +261,20 @@ var (
 func (e *env) quote(cust string, send int64) string {
 	e.n++
 	id := fmt.Sprintf("q_%s_%d", cust, e.n)
+	e.must(e.issueQuote(context.Background(), id, cust, send))
+	return id
+}
+
+// issueQuote issues quote id; unlike quote it is safe for concurrent use.
+func (e *env) issueQuote(ctx context.Context, id, cust string, send int64) (command.Result, error) {
 	s := money.FromMinor(send*100, "USD")
 	recv := money.Amount{Value: s.Value.Sub(fee.Value).Mul(rate).RoundDown(2), Currency: "KES"}
-	e.must(command.Handle(context.Background(), e.store, quote.Aggregate, id, quote.Command(quote.Issue{
+	return command.Handle(ctx, e.store, quote.Aggregate, id, quote.Command(quote.Issue{
 		Meta: quote.Meta{ID: "issue-" + id, Actor: "system:pricing"}, QuoteID: id, CustomerID: cust,
 		Pair: quote.Pair{Send: "USD", Receive: "KES"}, MidRate: mid, CustomerRate: rate, MarginBps: 100,
 		Fees: []quote.Fee{{Name: "fixed", Amount: fee}}, Send: s, Receive: recv, Mode: quote.FixedSend,
 		ExpiresAt: e.clock.Now().Add(15 * time.Minute),
-	}), e.meta("issue-"+id)))
-	return id
+	}), e.meta("issue-"+id))
 }
 
 func mobile(name string) transfer.Recipient {

@@ -2,9 +2,10 @@ package process
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -159,9 +160,13 @@ const lockStripes = 4096
 // stripe returns the lock stripe of a stream. Run hands a stream's events to
 // worker stripe % Workers, so two workers never share a stripe.
 func stripe(stream string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(stream))
-	return h.Sum32() % lockStripes
+	// FNV-1a, as hash/fnv's New32a, without allocating.
+	h := uint32(2166136261)
+	for i := 0; i < len(stream); i++ {
+		h ^= uint32(stream[i])
+		h *= 16777619
+	}
+	return h % lockStripes
 }
 
 // lock serialises the steps of one transfer across Run's workers,
@@ -209,11 +214,13 @@ func (m *Manager) observe(ev eventstore.RecordedEvent) {
 			m.open[id] = nil
 		}
 	case transfer.TypePayoutSubmitted:
-		e, err := transfer.Decode(ev.Type, ev.Data)
-		if err != nil {
+		var e struct {
+			Reference string `json:"reference"`
+		}
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
 			return
 		}
-		ref := e.(transfer.PayoutSubmitted).Reference
+		ref := e.Reference
 		m.refs[ref] = id
 		m.open[id] = append(m.open[id], ref)
 	case transfer.TypeCompleted, transfer.TypeRefunded, transfer.TypeRejected, transfer.TypeFundingFailed, transfer.TypeExpired:
@@ -283,7 +290,7 @@ func (m *Manager) advance(ctx context.Context, id, cause string, atLeast uint64)
 	if err != nil || !ok {
 		return err
 	}
-	st := step{m: m, id: id, trigger: fmt.Sprintf("%s@%d", transfer.Aggregate.Stream(id), rev), cause: cause}
+	st := step{m: m, id: id, trigger: transfer.Aggregate.Stream(id) + "@" + strconv.FormatUint(rev, 10), cause: cause}
 	now := m.deps.Clock.Now()
 	switch s.Status {
 	case transfer.StatusRequested:

@@ -177,8 +177,10 @@ type Store struct {
 	reqs       chan *appendReq
 	writerDone chan struct{}
 
-	// Writer-owned state.
+	// Writer-owned state. Only the writer changes heads, holding headsMu;
+	// readers look heads up holding headsMu shared (see readStreamChunk).
 	heads        map[string]head
+	headsMu      sync.RWMutex
 	dirty        map[string]struct{} // streams whose head changed since the last checkpoint
 	checkpointed uint64              // heads on disk are complete up to this position
 	nextPos      uint64

@@ -261,6 +261,21 @@ func (s *Store) readStreamChunk(stream string, next uint64, back bool, max int, 
 		return buf, next, true, eventstore.ErrClosed
 	}
 	durable := s.durable.Load()
+	if first {
+		// The in-memory heads answer the common cheap cases without a Pebble
+		// seek: a stream that has no event at all, and a forward read from
+		// past a durable head. A head not yet durable is left to Pebble,
+		// which is read up to the durable position only.
+		s.headsMu.RLock()
+		h, ok := s.heads[stream]
+		s.headsMu.RUnlock()
+		if !ok {
+			return buf, next, true, eventstore.ErrStreamNotFound
+		}
+		if !back && h.pos <= durable && next > h.rev {
+			return buf, next, true, nil
+		}
+	}
 	prefix := streamPrefix(stream)
 	idx, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {

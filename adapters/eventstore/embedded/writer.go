@@ -209,10 +209,12 @@ func (s *Store) applyGroup(g *group) *inflight {
 		_ = g.batch.Close()
 		return f
 	}
+	s.headsMu.Lock()
 	for stream, h := range g.heads {
 		s.dirty[stream] = struct{}{}
 		s.heads[stream] = h
 	}
+	s.headsMu.Unlock()
 	f.last = s.nextPos - 1
 	if f.last >= s.checkpointed+uint64(s.opts.HeadCheckpointEvents) {
 		s.writeHeads(g.batch, f.last)
