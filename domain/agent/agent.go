@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"time"
@@ -397,38 +396,11 @@ var Aggregate = command.Aggregate[State, Command]{
 
 // Decode turns a stored agent event back into its typed value.
 func Decode(eventType string, data []byte) (command.Event, error) {
-	var (
-		e   command.Event
-		err error
-	)
-	switch eventType {
-	case TypeRegistered:
-		e, err = decode[Registered](data)
-	case TypeSuspended:
-		e, err = decode[Suspended](data)
-	case TypeReactivated:
-		e, err = decode[Reactivated](data)
-	case TypeFloatToppedUp:
-		e, err = decode[FloatToppedUp](data)
-	case TypeCashPaidOut:
-		e, err = decode[CashPaidOut](data)
-	case TypeCommissionEarned:
-		e, err = decode[CommissionEarned](data)
-	case TypeSettled:
-		e, err = decode[Settled](data)
-	default:
-		return nil, fmt.Errorf("agent: unknown event type %q", eventType)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("agent: decode %s: %w", eventType, err)
-	}
-	return e, nil
+	return decodeEvent(eventType, data)
 }
 
-func decode[E command.Event](data []byte) (command.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
+// decodeEvent decodes the agent event types.
+var decodeEvent = command.NewDecoder("agent",
+	Registered{}, Suspended{}, Reactivated{}, FloatToppedUp{}, CashPaidOut{},
+	CommissionEarned{}, Settled{},
+)

@@ -1,8 +1,6 @@
 package compliance
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
@@ -97,34 +95,11 @@ func (TransferRecorded) EventType() string { return TypeTransferRecorded }
 
 // Decode turns a stored compliance event back into its typed value.
 func Decode(eventType string, data []byte) (command.Event, error) {
-	var (
-		e   command.Event
-		err error
-	)
-	switch eventType {
-	case TypeScreeningRecorded:
-		e, err = decode[ScreeningRecorded](data)
-	case TypeCaseOpened:
-		e, err = decode[CaseOpened](data)
-	case TypeCaseDecided:
-		e, err = decode[CaseDecided](data)
-	case TypeFalsePositiveCleared:
-		e, err = decode[FalsePositiveCleared](data)
-	case TypeTransferRecorded:
-		e, err = decode[TransferRecorded](data)
-	default:
-		return nil, fmt.Errorf("compliance: unknown event type %q", eventType)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("compliance: decode %s: %w", eventType, err)
-	}
-	return e, nil
+	return decodeEvent(eventType, data)
 }
 
-func decode[E command.Event](data []byte) (command.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
+// decodeEvent decodes the compliance event types.
+var decodeEvent = command.NewDecoder("compliance",
+	ScreeningRecorded{}, CaseOpened{}, CaseDecided{}, FalsePositiveCleared{},
+	TransferRecorded{},
+)

@@ -2,7 +2,6 @@ package customer
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -336,36 +335,10 @@ func decideRegister(s State, c Register, now time.Time) ([]command.Event, error)
 
 // Decode turns a stored customer event back into its typed value.
 func Decode(eventType string, data []byte) (command.Event, error) {
-	var (
-		e   command.Event
-		err error
-	)
-	switch eventType {
-	case TypeRegistered:
-		var v Registered
-		err = json.Unmarshal(data, &v)
-		e = v
-	case TypeTierChanged:
-		var v TierChanged
-		err = json.Unmarshal(data, &v)
-		e = v
-	case TypeBlocked:
-		var v Blocked
-		err = json.Unmarshal(data, &v)
-		e = v
-	case TypeUnblocked:
-		var v Unblocked
-		err = json.Unmarshal(data, &v)
-		e = v
-	case TypePIIUpdated:
-		var v PIIUpdated
-		err = json.Unmarshal(data, &v)
-		e = v
-	default:
-		return nil, fmt.Errorf("customer: unknown event type %q", eventType)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("customer: decode %s: %w", eventType, err)
-	}
-	return e, nil
+	return decodeEvent(eventType, data)
 }
+
+// decodeEvent decodes the customer event types.
+var decodeEvent = command.NewDecoder("customer",
+	Registered{}, TierChanged{}, Blocked{}, Unblocked{}, PIIUpdated{},
+)

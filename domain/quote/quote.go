@@ -1,7 +1,6 @@
 package quote
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -245,24 +244,8 @@ func Decide(s State, cmd Command, now time.Time) ([]command.Event, error) {
 
 // Decode turns a stored quote event back into its typed value.
 func Decode(eventType string, data []byte) (command.Event, error) {
-	var (
-		e   command.Event
-		err error
-	)
-	switch eventType {
-	case TypeIssued:
-		var v Issued
-		err = json.Unmarshal(data, &v)
-		e = v
-	case TypeAccepted:
-		var v Accepted
-		err = json.Unmarshal(data, &v)
-		e = v
-	default:
-		return nil, fmt.Errorf("quote: unknown event type %q", eventType)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("quote: decode %s: %w", eventType, err)
-	}
-	return e, nil
+	return decodeEvent(eventType, data)
 }
+
+// decodeEvent decodes the quote event types.
+var decodeEvent = command.NewDecoder("quote", Issued{}, Accepted{})

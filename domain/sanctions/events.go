@@ -2,7 +2,6 @@ package sanctions
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -93,16 +92,7 @@ var ListAggregate = command.Aggregate[ListState, RecordListVersion]{
 		return s
 	},
 	Decide: decideRecord,
-	Decode: func(eventType string, data []byte) (command.Event, error) {
-		if eventType != EventListLoaded {
-			return nil, fmt.Errorf("decode %s: unknown event type", eventType)
-		}
-		var l ListLoaded
-		if err := json.Unmarshal(data, &l); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", eventType, err)
-		}
-		return l, nil
-	},
+	Decode: command.NewDecoder(ListCategory, ListLoaded{}),
 }
 
 func decideRecord(s ListState, c RecordListVersion, now time.Time) ([]command.Event, error) {

@@ -1,8 +1,6 @@
 package transfer
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
@@ -248,60 +246,13 @@ func (Refunded) EventType() string { return TypeRefunded }
 // Decode turns a stored transfer event back into its typed value. It returns
 // an error for an unknown type or malformed data.
 func Decode(eventType string, data []byte) (command.Event, error) {
-	var (
-		e   command.Event
-		err error
-	)
-	switch eventType {
-	case TypeRequested:
-		e, err = decode[Requested](data)
-	case TypeScreened:
-		e, err = decode[Screened](data)
-	case TypeReleased:
-		e, err = decode[Released](data)
-	case TypeRejected:
-		e, err = decode[Rejected](data)
-	case TypeFunded:
-		e, err = decode[Funded](data)
-	case TypeFundingFailed:
-		e, err = decode[FundingFailed](data)
-	case TypeExpired:
-		e, err = decode[Expired](data)
-	case TypeCancelled:
-		e, err = decode[Cancelled](data)
-	case TypePayoutSubmitted:
-		e, err = decode[PayoutSubmitted](data)
-	case TypePayoutPending:
-		e, err = decode[PayoutPending](data)
-	case TypePayoutFailed:
-		e, err = decode[PayoutFailed](data)
-	case TypePaidOut:
-		e, err = decode[PaidOut](data)
-	case TypePickupCodeIssued:
-		e, err = decode[PickupCodeIssued](data)
-	case TypePickupLocked:
-		e, err = decode[PickupLocked](data)
-	case TypePickupExpired:
-		e, err = decode[PickupExpired](data)
-	case TypePickupRejected:
-		e, err = decode[PickupCodeRejected](data)
-	case TypeCompleted:
-		e, err = decode[Completed](data)
-	case TypeRefunded:
-		e, err = decode[Refunded](data)
-	default:
-		return nil, fmt.Errorf("transfer: unknown event type %q", eventType)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("transfer: decode %s: %w", eventType, err)
-	}
-	return e, nil
+	return decodeEvent(eventType, data)
 }
 
-func decode[E command.Event](data []byte) (command.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
+// decodeEvent decodes the transfer event types.
+var decodeEvent = command.NewDecoder("transfer",
+	Requested{}, Screened{}, Released{}, Rejected{}, Funded{}, FundingFailed{},
+	Expired{}, Cancelled{}, PayoutSubmitted{}, PayoutPending{}, PayoutFailed{},
+	PaidOut{}, PickupCodeIssued{}, PickupLocked{}, PickupExpired{},
+	PickupCodeRejected{}, Completed{}, Refunded{},
+)

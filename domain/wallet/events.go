@@ -1,8 +1,6 @@
 package wallet
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
@@ -168,42 +166,11 @@ func (e CreditRepaid) LedgerPostings() ledger.Postings {
 
 // Decode turns a stored wallet event back into its typed value.
 func Decode(eventType string, data []byte) (command.Event, error) {
-	var (
-		e   command.Event
-		err error
-	)
-	switch eventType {
-	case TypeFunded:
-		e, err = decode[Funded](data)
-	case TypeReserved:
-		e, err = decode[Reserved](data)
-	case TypeReservationReleased:
-		e, err = decode[ReservationReleased](data)
-	case TypeSettled:
-		e, err = decode[Settled](data)
-	case TypeCreditLineApproved:
-		e, err = decode[CreditLineApproved](data)
-	case TypeCreditDrawn:
-		e, err = decode[CreditDrawn](data)
-	case TypeCreditRepaid:
-		e, err = decode[CreditRepaid](data)
-	case TypeInstallmentPlanCreated:
-		e, err = decode[InstallmentPlanCreated](data)
-	case TypeInstallmentOverdue:
-		e, err = decode[InstallmentOverdue](data)
-	default:
-		return nil, fmt.Errorf("wallet: unknown event type %q", eventType)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("wallet: decode %s: %w", eventType, err)
-	}
-	return e, nil
+	return decodeEvent(eventType, data)
 }
 
-func decode[E command.Event](data []byte) (command.Event, error) {
-	var e E
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
+// decodeEvent decodes the wallet event types.
+var decodeEvent = command.NewDecoder("wallet",
+	Funded{}, Reserved{}, ReservationReleased{}, Settled{}, CreditLineApproved{},
+	CreditDrawn{}, CreditRepaid{}, InstallmentPlanCreated{}, InstallmentOverdue{},
+)
