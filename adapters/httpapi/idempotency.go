@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/remitflow/remitflow/adapters/pii"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/eventstore"
 )
@@ -24,15 +25,20 @@ const IdempotencyHeader = "Idempotency-Key"
 const MaxIdempotencyKeyLen = 200
 
 // idempotencyRecorded is the event stored for a key: the request's hash and
-// the first response.
+// the first response. Responses carry personal data (names, phone numbers),
+// so the body is sealed with the PII vault under the key of the customer it
+// concerns (KeyID): erasing that customer makes the stored response
+// unreadable too.
 type idempotencyRecorded struct {
-	Principal   string          `json:"principal"`
-	RequestHash string          `json:"request_hash"`
-	Method      string          `json:"method"`
-	Path        string          `json:"path"`
-	Status      int             `json:"status"`
-	ContentType string          `json:"content_type"`
-	Body        json.RawMessage `json:"body"`
+	Principal   string `json:"principal"`
+	RequestHash string `json:"request_hash"`
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	Status      int    `json:"status"`
+	ContentType string `json:"content_type"`
+	Location    string `json:"location,omitempty"`
+	KeyID       string `json:"key_id"`
+	SealedBody  []byte `json:"sealed_body"`
 }
 
 const idempotencyEventType = "idempotency.recorded.v1"
@@ -95,7 +101,7 @@ func (s *Server) idempotency() echo.MiddlewareFunc {
 			if rec, ok, err := s.loadIdempotency(c, stream); err != nil {
 				return err
 			} else if ok {
-				return replay(c, rec, hash)
+				return s.replay(c, rec, hash)
 			}
 
 			rw := &recorder{ResponseWriter: c.Response().Writer}
@@ -110,7 +116,12 @@ func (s *Server) idempotency() echo.MiddlewareFunc {
 			}
 			rec := idempotencyRecorded{
 				Principal: p.Actor(), RequestHash: hash, Method: c.Request().Method, Path: c.Request().URL.Path,
-				Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType), Body: bytes.Clone(rw.buf.Bytes()),
+				Status: status, ContentType: c.Response().Header().Get(echo.HeaderContentType),
+				Location: c.Response().Header().Get("Location"),
+			}
+			if rec.KeyID, rec.SealedBody, err = s.d.Vault.Encrypt(dataSubject(c, p), rw.buf.Bytes()); err != nil {
+				s.log.WarnContext(c.Request().Context(), "idempotency record not stored", "stream", stream, "err", err)
+				return nil
 			}
 			if err := s.storeIdempotency(c, stream, rec); err != nil {
 				// The response was sent; a lost record only means a retry runs
@@ -122,13 +133,41 @@ func (s *Server) idempotency() echo.MiddlewareFunc {
 	}
 }
 
-func replay(c echo.Context, rec idempotencyRecorded, hash string) error {
+func (s *Server) replay(c echo.Context, rec idempotencyRecorded, hash string) error {
 	if rec.RequestHash != hash {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Title: "Idempotency key reused",
 			Detail: "this Idempotency-Key was used for a different request; use a new key"}
 	}
+	body, err := s.d.Vault.Decrypt(rec.KeyID, rec.SealedBody)
+	if errors.Is(err, pii.ErrForgotten) {
+		return &Error{Status: http.StatusGone, Code: "response_erased", Title: "Gone",
+			Detail: "the first response to this Idempotency-Key was erased with the customer's personal data"}
+	}
+	if err != nil {
+		return err
+	}
+	if rec.Location != "" {
+		c.Response().Header().Set("Location", rec.Location)
+	}
 	c.Response().Header().Set("Idempotent-Replayed", "true")
-	return c.Blob(rec.Status, rec.ContentType, rec.Body)
+	return c.Blob(rec.Status, rec.ContentType, body)
+}
+
+// dataSubject names whose personal data a response concerns: the customer
+// calling, or the customer a staff call addresses (in the path, or created
+// by it), else the caller.
+func dataSubject(c echo.Context, p Principal) string {
+	if p.Role == RoleCustomer {
+		return p.Subject
+	}
+	for _, path := range []string{c.Request().URL.Path, c.Response().Header().Get("Location")} {
+		if rest, ok := strings.CutPrefix(path, "/v1/customers/"); ok {
+			if id, _, _ := strings.Cut(rest, "/"); id != "" {
+				return id
+			}
+		}
+	}
+	return p.Actor()
 }
 
 func (s *Server) loadIdempotency(c echo.Context, stream string) (idempotencyRecorded, bool, error) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/remitflow/remitflow/adapters/httpapi"
 	"github.com/remitflow/remitflow/adapters/storeconfig"
+	"github.com/remitflow/remitflow/domain/eventstore"
 )
 
 // testApp is the real serve wiring on a loopback port with a temporary data
@@ -27,6 +28,7 @@ type testApp struct {
 	t      *testing.T
 	url    string
 	router routers.Router
+	store  eventstore.Store
 }
 
 func startApp(t *testing.T) *testApp {
@@ -62,7 +64,7 @@ func startApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := &testApp{t: t, url: a.url, router: r}
+	app := &testApp{t: t, url: a.url, router: r, store: a.store}
 	// Ready once read models caught up and the demo data is in.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -456,8 +458,9 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		tok := app.token("customer", id)
 		q := app.quote(tok, "USD", "UGX", "100")
-		tr, res := app.send(tok, "credit-1", map[string]any{"quote_id": q.ID, "purpose": "school fees",
-			"recipient": map[string]string{"method": "mobile_wallet", "name": "Nakato Sarah", "msisdn": "+256772000111", "provider": "mtn_momo", "country": "UG"}})
+		creditBody := map[string]any{"quote_id": q.ID, "purpose": "school fees",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Nakato Sarah", "msisdn": "+256772000111", "provider": "mtn_momo", "country": "UG"}}
+		tr, res := app.send(tok, "credit-1", creditBody)
 		if res.StatusCode != 201 {
 			t.Fatalf("send status %d", res.StatusCode)
 		}
@@ -523,6 +526,11 @@ func TestServeEndToEnd(t *testing.T) {
 		if !cust.Forgotten || cust.Name != "" {
 			t.Errorf("after erasure: %+v", cust)
 		}
+		// The stored first response to an idempotency key was sealed with the
+		// customer's key: it is gone too.
+		if _, res := app.send(tok, "credit-1", creditBody); res.StatusCode != 410 {
+			t.Errorf("replay after erasure = %d, want 410", res.StatusCode)
+		}
 		var v struct{ Intact bool }
 		app.do(staffTok, "GET", "/v1/compliance/verify?stream=customer-"+id, nil, nil, &v)
 		if !v.Intact {
@@ -573,6 +581,28 @@ func TestServeEndToEnd(t *testing.T) {
 		app.do(amina, "GET", "/v1/customers/cus_demo_amina/balances?in=EUR", nil, nil, &bal)
 		if bal.In == nil || bal.In.Amount.Currency != "EUR" {
 			t.Errorf("balances in EUR = %+v", bal.In)
+		}
+	})
+
+	t.Run("no personal data in clear anywhere in the event log", func(t *testing.T) {
+		pii := []string{"Okello Peter", "256772123456", "Maria Santos", "Wanjiru Kamau", "Nakato Sarah", "256772000111",
+			"Fatuma Hassan Ali", "12025550177", "Grace Wanjiku", "Amina Njeri", "Juan dela Cruz", "P7654321"}
+		n := 0
+		for ev, err := range app.store.ReadAll(t.Context(), eventstore.ReadAllOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			for _, b := range [][]byte{ev.Data, ev.Metadata} {
+				for _, s := range pii {
+					if bytes.Contains(b, []byte(s)) {
+						t.Errorf("%s@%d (%s) holds %q in clear", ev.Stream, ev.Revision, ev.Type, s)
+					}
+				}
+			}
+		}
+		if n < 50 {
+			t.Errorf("scanned only %d events", n)
 		}
 	})
 
