@@ -3,6 +3,7 @@ package command
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -105,5 +106,30 @@ func TestCloneState(t *testing.T) {
 	// Only a value-receiver Clone is part of S's method set, as before.
 	if got := cloneState(ptrCloner{v: 3}); got.v != 3 {
 		t.Fatalf("cloneState used a pointer-receiver Clone: %+v", got)
+	}
+}
+
+func TestCommandHashMatchesMarshal(t *testing.T) {
+	type cmd struct {
+		Name  string            `json:"name"`
+		Tags  map[string]string `json:"tags,omitempty"`
+		Items []int             `json:"items"`
+		When  time.Time         `json:"when"`
+	}
+	f := func(name string, tags map[string]string, items []int, nanos int64) bool {
+		c := cmd{Name: name + "<&>\u2028", Tags: tags, Items: items, When: time.Unix(0, nanos).UTC()}
+		b, err := json.Marshal(c)
+		if err != nil {
+			return false
+		}
+		sum := sha256.Sum256(b)
+		got, err := commandHash(c)
+		return err == nil && got == hex.EncodeToString(sum[:])
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := commandHash(map[bool]func(){true: nil}); err == nil {
+		t.Fatal("commandHash of an unencodable value did not fail")
 	}
 }

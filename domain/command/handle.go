@@ -1,6 +1,7 @@
 package command
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -284,12 +286,10 @@ func Handle[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate
 	if meta.SchemaVersion == 0 {
 		meta.SchemaVersion = DefaultSchemaVersion
 	}
-	cmdJSON, err := json.Marshal(cmd)
+	cmdHash, err := commandHash(cmd)
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: encode command: %v", ErrInvalidCommand, err)
 	}
-	sum := sha256.Sum256(cmdJSON)
-	cmdHash := hex.EncodeToString(sum[:])
 	stream := agg.Stream(id)
 
 	var slot *cacheSlot
@@ -389,6 +389,27 @@ func Handle[S, C any](ctx context.Context, store eventstore.Store, agg Aggregate
 	}
 	return Result{}, &conflictError{cause: lastErr}
 }
+
+// commandHash returns the hex SHA-256 of json.Marshal(cmd). It encodes into
+// a reused buffer: json.Encoder writes the same bytes as json.Marshal
+// followed by a newline, which is not hashed.
+func commandHash(cmd any) (string, error) {
+	buf := cmdBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledHashBuf {
+			cmdBufs.Put(buf)
+		}
+	}()
+	if err := json.NewEncoder(buf).Encode(cmd); err != nil {
+		return "", err
+	}
+	b := buf.Bytes()
+	sum := sha256.Sum256(b[:len(b)-1])
+	return hex.EncodeToString(sum[:]), nil
+}
+
+var cmdBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // encode turns decided events into sealed EventData and returns the hash of
 // the last one.
