@@ -406,7 +406,9 @@ func commandHash(cmd any) (string, error) {
 	}
 	b := buf.Bytes()
 	sum := sha256.Sum256(b[:len(b)-1])
-	return hex.EncodeToString(sum[:]), nil
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:]), nil
 }
 
 var cmdBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}

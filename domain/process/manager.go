@@ -160,21 +160,29 @@ const lockStripes = 4096
 // stripe returns the lock stripe of a stream. Run hands a stream's events to
 // worker stripe % Workers, so two workers never share a stripe.
 func stripe(stream string) uint32 {
-	// FNV-1a, as hash/fnv's New32a, without allocating.
-	h := uint32(2166136261)
-	for i := 0; i < len(stream); i++ {
-		h ^= uint32(stream[i])
+	return fnv1a(fnvOffset, stream) % lockStripes
+}
+
+// FNV-1a, as hash/fnv's New32a, without allocating.
+const fnvOffset = uint32(2166136261)
+
+func fnv1a(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
 		h *= 16777619
 	}
-	return h % lockStripes
+	return h
 }
 
 // lock serialises the steps of one transfer across Run's workers,
-// Reconcile and HandlePayoutResult.
-func (m *Manager) lock(transferID string) func() {
-	l := &m.locks[stripe(transfer.Aggregate.Stream(transferID))]
+// Reconcile and HandlePayoutResult: it locks the transfer's stripe and
+// returns it for the caller to unlock.
+func (m *Manager) lock(transferID string) *sync.Mutex {
+	// The stripe of the stream Category-transferID, without building it.
+	h := fnv1a(fnv1a(fnvOffset, transfer.Aggregate.Category), "-")
+	l := &m.locks[fnv1a(h, transferID)%lockStripes]
 	l.Lock()
-	return l.Unlock
+	return l
 }
 
 // isDomain reports whether err is a named domain error (any aggregate's),
@@ -196,7 +204,7 @@ func (m *Manager) HandleEvent(ctx context.Context, ev eventstore.RecordedEvent) 
 	if !ok {
 		return nil
 	}
-	defer m.lock(id)()
+	defer m.lock(id).Unlock()
 	return m.advance(ctx, id, ev.ID.String(), ev.Revision)
 }
 
@@ -290,7 +298,7 @@ func (m *Manager) advance(ctx context.Context, id, cause string, atLeast uint64)
 	if err != nil || !ok {
 		return err
 	}
-	st := step{m: m, id: id, trigger: transfer.Aggregate.Stream(id) + "@" + strconv.FormatUint(rev, 10), cause: cause}
+	st := step{m: m, id: id, trigger: transfer.Aggregate.Category + "-" + id + "@" + strconv.FormatUint(rev, 10), cause: cause}
 	now := m.deps.Clock.Now()
 	switch s.Status {
 	case transfer.StatusRequested:

@@ -45,7 +45,7 @@ func (m *Manager) HandlePayoutResult(ctx context.Context, r payout.Result) error
 	if err != nil {
 		return err
 	}
-	defer m.lock(id)()
+	defer m.lock(id).Unlock()
 	return m.record(ctx, id, r, "payout-callback:"+r.Reference)
 }
 
@@ -124,7 +124,7 @@ func (m *Manager) Reconcile(ctx context.Context) (ReconcileReport, error) {
 }
 
 func (m *Manager) reconcileOne(ctx context.Context, id string, rep *ReconcileReport) error {
-	defer m.lock(id)()
+	defer m.lock(id).Unlock()
 	s, _, ok, err := command.Load(ctx, m.store, transfer.Aggregate, id)
 	if err != nil || !ok {
 		return err
