@@ -133,3 +133,22 @@ func TestCommandHashMatchesMarshal(t *testing.T) {
 		t.Fatal("commandHash of an unencodable value did not fail")
 	}
 }
+
+func TestAppendJSONStringRoundTrips(t *testing.T) {
+	f := func(s string) bool {
+		b := appendJSONString([]byte("x"), s)
+		var back string
+		if b[0] != 'x' || json.Unmarshal(b[1:], &back) != nil {
+			return false
+		}
+		return back == string([]rune(s)) // each invalid byte becomes U+FFFD
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"", "plain", "\"q\" \\ \x00\x1f\n", "é ✓ \xff\xfe end", "<&>\u2028"} {
+		if !f(s) {
+			t.Errorf("appendJSONString(%q) does not round-trip", s)
+		}
+	}
+}
