@@ -1,15 +1,13 @@
 package agent_test
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/agent"
 	"github.com/remitflow/remitflow/domain/command"
+	"github.com/remitflow/remitflow/domain/command/commandtest"
 	"github.com/remitflow/remitflow/domain/ledger"
 	"github.com/remitflow/remitflow/domain/money"
 )
@@ -35,15 +33,7 @@ func paid(tr string, a money.Amount, at time.Time) agent.CashPaidOut {
 
 func show(t *testing.T, events []command.Event) string {
 	t.Helper()
-	var b strings.Builder
-	for _, e := range events {
-		data, err := json.Marshal(e)
-		if err != nil {
-			t.Fatalf("marshal %T: %v", e, err)
-		}
-		fmt.Fprintf(&b, "%s %s\n", e.EventType(), data)
-	}
-	return b.String()
+	return commandtest.Show(t, events...)
 }
 
 type scenario struct {
@@ -56,39 +46,11 @@ type scenario struct {
 
 func run(t *testing.T, scenarios []scenario) {
 	t.Helper()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			s := agent.Aggregate.Initial()
-			for _, e := range sc.given {
-				s = agent.Aggregate.Evolve(s, e)
-			}
-			got, err := agent.Aggregate.Decide(s, sc.when, t0)
-			if sc.err != nil {
-				if !errors.Is(err, sc.err) || len(got) != 0 {
-					t.Fatalf("Decide(%+v) = %s, %v; want no events, error %v", sc.when, show(t, got), err, sc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Decide(%+v) error %v; want\n%s", sc.when, err, show(t, sc.then))
-			}
-			if g, w := show(t, got), show(t, sc.then); g != w {
-				t.Fatalf("Decide(%+v) =\n%s want\n%s", sc.when, g, w)
-			}
-			for _, e := range got {
-				if m, ok := e.(command.MoneyMover); ok {
-					if err := m.LedgerPostings().Validate(); err != nil {
-						t.Errorf("%s postings: %v", e.EventType(), err)
-					}
-				}
-				data, _ := json.Marshal(e)
-				back, err := agent.Aggregate.Decode(e.EventType(), data)
-				if err != nil || show(t, []command.Event{back}) != show(t, []command.Event{e}) {
-					t.Fatalf("Decode round trip of %s: %v", data, err)
-				}
-			}
-		})
+	cases := make([]commandtest.Scenario[agent.Command], len(scenarios))
+	for i, sc := range scenarios {
+		cases[i] = commandtest.Scenario[agent.Command]{Name: sc.name, Given: sc.given, When: sc.when, Then: sc.then, Err: sc.err}
 	}
+	commandtest.Run(t, agent.Aggregate, t0, cases)
 }
 
 func TestRegister(t *testing.T) {

@@ -1,7 +1,6 @@
 package compliance_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
+	"github.com/remitflow/remitflow/domain/command/commandtest"
 	"github.com/remitflow/remitflow/domain/compliance"
 	"github.com/remitflow/remitflow/domain/customer"
 	"github.com/remitflow/remitflow/domain/money"
@@ -32,15 +32,7 @@ func tier1() compliance.Limits {
 
 func show(t *testing.T, events []command.Event) string {
 	t.Helper()
-	var b strings.Builder
-	for _, e := range events {
-		data, err := json.Marshal(e)
-		if err != nil {
-			t.Fatalf("marshal %T: %v", e, err)
-		}
-		fmt.Fprintf(&b, "%s %s\n", e.EventType(), data)
-	}
-	return b.String()
+	return commandtest.Show(t, events...)
 }
 
 type scenario struct {
@@ -54,38 +46,11 @@ type scenario struct {
 
 func run(t *testing.T, scenarios []scenario) {
 	t.Helper()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			s := compliance.Aggregate.Initial()
-			for _, e := range sc.given {
-				s = compliance.Aggregate.Evolve(s, e)
-			}
-			now := sc.now
-			if now.IsZero() {
-				now = t0
-			}
-			got, err := compliance.Aggregate.Decide(s, sc.when, now)
-			if sc.err != nil {
-				if !errors.Is(err, sc.err) || len(got) != 0 {
-					t.Fatalf("Decide(%+v) = %s, %v; want no events, error %v", sc.when, show(t, got), err, sc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Decide(%+v) error %v; want\n%s", sc.when, err, show(t, sc.then))
-			}
-			if g, w := show(t, got), show(t, sc.then); g != w {
-				t.Fatalf("Decide(%+v) =\n%s want\n%s", sc.when, g, w)
-			}
-			for _, e := range got {
-				data, _ := json.Marshal(e)
-				back, err := compliance.Aggregate.Decode(e.EventType(), data)
-				if err != nil || show(t, []command.Event{back}) != show(t, []command.Event{e}) {
-					t.Fatalf("Decode round trip of %s: %v", data, err)
-				}
-			}
-		})
+	cases := make([]commandtest.Scenario[compliance.Command], len(scenarios))
+	for i, sc := range scenarios {
+		cases[i] = commandtest.Scenario[compliance.Command]{Name: sc.name, Given: sc.given, When: sc.when, Now: sc.now, Then: sc.then, Err: sc.err}
 	}
+	commandtest.Run(t, compliance.Aggregate, t0, cases)
 }
 
 func screen(id string, best float64, hits ...compliance.Hit) compliance.RecordScreening {

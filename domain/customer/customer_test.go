@@ -3,12 +3,12 @@ package customer_test
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
+	"github.com/remitflow/remitflow/domain/command/commandtest"
 	"github.com/remitflow/remitflow/domain/customer"
 )
 
@@ -27,15 +27,7 @@ var registered = customer.Registered{CustomerID: "cus_1", Country: "GB", Tier: c
 
 func show(t *testing.T, events []command.Event) string {
 	t.Helper()
-	var b strings.Builder
-	for _, e := range events {
-		data, err := json.Marshal(e)
-		if err != nil {
-			t.Fatalf("marshal %T: %v", e, err)
-		}
-		fmt.Fprintf(&b, "%s %s\n", e.EventType(), data)
-	}
-	return b.String()
+	return commandtest.Show(t, events...)
 }
 
 type scenario struct {
@@ -48,34 +40,11 @@ type scenario struct {
 
 func run(t *testing.T, scenarios []scenario) {
 	t.Helper()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			s := customer.Aggregate.Initial()
-			for _, e := range sc.given {
-				s = customer.Aggregate.Evolve(s, e)
-			}
-			got, err := customer.Aggregate.Decide(s, sc.when, t0)
-			if sc.err != nil {
-				if !errors.Is(err, sc.err) || len(got) != 0 {
-					t.Fatalf("Decide(%+v) = %s, %v; want no events, error %v", sc.when, show(t, got), err, sc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Decide(%+v) error %v; want\n%s", sc.when, err, show(t, sc.then))
-			}
-			if g, w := show(t, got), show(t, sc.then); g != w {
-				t.Fatalf("Decide(%+v) =\n%s want\n%s", sc.when, g, w)
-			}
-			for _, e := range got {
-				data, _ := json.Marshal(e)
-				back, err := customer.Aggregate.Decode(e.EventType(), data)
-				if err != nil || show(t, []command.Event{back}) != show(t, []command.Event{e}) {
-					t.Fatalf("Decode round trip of %s: %v", data, err)
-				}
-			}
-		})
+	cases := make([]commandtest.Scenario[customer.Command], len(scenarios))
+	for i, sc := range scenarios {
+		cases[i] = commandtest.Scenario[customer.Command]{Name: sc.name, Given: sc.given, When: sc.when, Then: sc.then, Err: sc.err}
 	}
+	commandtest.Run(t, customer.Aggregate, t0, cases)
 }
 
 func TestRegister(t *testing.T) {

@@ -3,12 +3,12 @@ package quote_test
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
+	"github.com/remitflow/remitflow/domain/command/commandtest"
 	"github.com/remitflow/remitflow/domain/money"
 	"github.com/remitflow/remitflow/domain/quote"
 	"github.com/shopspring/decimal"
@@ -52,15 +52,7 @@ func issued(c quote.Issue) quote.Issued {
 
 func show(t *testing.T, events []command.Event) string {
 	t.Helper()
-	var b strings.Builder
-	for _, e := range events {
-		data, err := json.Marshal(e)
-		if err != nil {
-			t.Fatalf("marshal %T: %v", e, err)
-		}
-		fmt.Fprintf(&b, "%s %s\n", e.EventType(), data)
-	}
-	return b.String()
+	return commandtest.Show(t, events...)
 }
 
 type scenario struct {
@@ -74,38 +66,11 @@ type scenario struct {
 
 func run(t *testing.T, scenarios []scenario) {
 	t.Helper()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			s := quote.Aggregate.Initial()
-			for _, e := range sc.given {
-				s = quote.Aggregate.Evolve(s, e)
-			}
-			now := sc.now
-			if now.IsZero() {
-				now = t0
-			}
-			got, err := quote.Aggregate.Decide(s, sc.when, now)
-			if sc.err != nil {
-				if !errors.Is(err, sc.err) || len(got) != 0 {
-					t.Fatalf("Decide(%+v) = %s, %v; want no events, error %v", sc.when, show(t, got), err, sc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Decide(%+v) error %v; want\n%s", sc.when, err, show(t, sc.then))
-			}
-			if g, w := show(t, got), show(t, sc.then); g != w {
-				t.Fatalf("Decide(%+v) =\n%s want\n%s", sc.when, g, w)
-			}
-			for _, e := range got {
-				data, _ := json.Marshal(e)
-				back, err := quote.Aggregate.Decode(e.EventType(), data)
-				if err != nil || show(t, []command.Event{back}) != show(t, []command.Event{e}) {
-					t.Fatalf("Decode round trip of %s: %v", data, err)
-				}
-			}
-		})
+	cases := make([]commandtest.Scenario[quote.Command], len(scenarios))
+	for i, sc := range scenarios {
+		cases[i] = commandtest.Scenario[quote.Command]{Name: sc.name, Given: sc.given, When: sc.when, Now: sc.now, Then: sc.then, Err: sc.err}
 	}
+	commandtest.Run(t, quote.Aggregate, t0, cases)
 }
 
 func TestIssue(t *testing.T) {

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/remitflow/remitflow/domain/command"
+	"github.com/remitflow/remitflow/domain/command/commandtest"
 	"github.com/remitflow/remitflow/domain/ledger"
 	"github.com/remitflow/remitflow/domain/money"
 	"github.com/remitflow/remitflow/domain/wallet"
@@ -28,15 +28,7 @@ func kes(v string) money.Amount { return money.MustParse(v, "KES") }
 // and failures print readably.
 func show(t *testing.T, events []command.Event) string {
 	t.Helper()
-	var b strings.Builder
-	for _, e := range events {
-		data, err := json.Marshal(e)
-		if err != nil {
-			t.Fatalf("marshal %T: %v", e, err)
-		}
-		fmt.Fprintf(&b, "%s %s\n", e.EventType(), data)
-	}
-	return b.String()
+	return commandtest.Show(t, events...)
 }
 
 func fold(given []command.Event) wallet.State {
@@ -57,25 +49,11 @@ type scenario struct {
 
 func run(t *testing.T, scenarios []scenario) {
 	t.Helper()
-	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			got, err := wallet.Aggregate.Decide(fold(sc.given), sc.when, t0)
-			if sc.err != nil {
-				if !errors.Is(err, sc.err) || len(got) != 0 {
-					t.Fatalf("Decide(%+v) = %s, %v; want no events, error %v", sc.when, show(t, got), err, sc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Decide(%+v) error %v; want\n%s", sc.when, err, show(t, sc.then))
-			}
-			if g, w := show(t, got), show(t, sc.then); g != w {
-				t.Fatalf("Decide(%+v) =\n%s want\n%s", sc.when, g, w)
-			}
-			checkPostings(t, got)
-			checkRoundTrip(t, got)
-		})
+	cases := make([]commandtest.Scenario[wallet.Command], len(scenarios))
+	for i, sc := range scenarios {
+		cases[i] = commandtest.Scenario[wallet.Command]{Name: sc.name, Given: sc.given, When: sc.when, Then: sc.then, Err: sc.err}
 	}
+	commandtest.Run(t, wallet.Aggregate, t0, cases)
 }
 
 func checkPostings(t *testing.T, events []command.Event) {
