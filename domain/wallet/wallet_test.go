@@ -1,7 +1,6 @@
 package wallet_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -54,34 +53,6 @@ func run(t *testing.T, scenarios []scenario) {
 		cases[i] = commandtest.Scenario[wallet.Command]{Name: sc.name, Given: sc.given, When: sc.when, Then: sc.then, Err: sc.err}
 	}
 	commandtest.Run(t, wallet.Aggregate, t0, cases)
-}
-
-func checkPostings(t *testing.T, events []command.Event) {
-	t.Helper()
-	for _, e := range events {
-		if m, ok := e.(command.MoneyMover); ok {
-			if err := m.LedgerPostings().Validate(); err != nil {
-				t.Errorf("%s postings %v: %v", e.EventType(), m.LedgerPostings(), err)
-			}
-		}
-	}
-}
-
-func checkRoundTrip(t *testing.T, events []command.Event) {
-	t.Helper()
-	for _, e := range events {
-		data, err := json.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := wallet.Aggregate.Decode(e.EventType(), data)
-		if err != nil {
-			t.Fatalf("Decode(%s): %v", e.EventType(), err)
-		}
-		if g, w := show(t, []command.Event{back}), show(t, []command.Event{e}); g != w {
-			t.Errorf("Decode round trip = %s, want %s", g, w)
-		}
-	}
 }
 
 func funded(ref string, a money.Amount) wallet.Funded {
