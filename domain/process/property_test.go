@@ -243,7 +243,9 @@ func (w *world) checkFinal(t tb) {
 func TestPropertyTransfers(t *testing.T) {
 	seen := map[transfer.Status]int{}
 	defer func() { t.Logf("final statuses over all runs: %v", seen) }()
-	rapid.Check(t, func(rt *rapid.T) {
+	// Ten rounds of rapid's default 100 checks: a thousand random sequences
+	// in every run, each round from its own seed.
+	prop := func(rt *rapid.T) {
 		ctx := context.Background()
 		w := newWorld(rt, func(payout.Request) outcome {
 			return outcome(rapid.IntRange(0, int(numOutcomes)-1).Draw(rt, "outcome"))
@@ -328,5 +330,8 @@ func TestPropertyTransfers(t *testing.T) {
 		for _, id := range w.transfers {
 			seen[w.status(id).Status]++
 		}
-	})
+	}
+	for round := range 10 {
+		t.Run(fmt.Sprint("round_", round), func(t *testing.T) { rapid.Check(t, prop) })
+	}
 }
