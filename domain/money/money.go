@@ -242,6 +242,13 @@ func (a Amount) IsMinorPrecision() bool {
 // sub-minor precision ("0.0001"), never trailing zeros beyond the minor unit.
 // Equal amounts always format identically, which the event hash chain relies on.
 func (a Amount) ValueString() string {
+	var buf [32]byte
+	return string(a.appendValue(buf[:0]))
+}
+
+// valueStringExact is ValueString for any size of value, through big-integer
+// arithmetic; appendValue uses it beyond 18 digits and tests compare the two.
+func (a Amount) valueStringExact() string {
 	places := a.Currency.MinorUnits()
 	if exp := -a.Value.Exponent(); exp > places {
 		// Keep only the significant sub-minor digits.
@@ -268,7 +275,12 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 	if !a.Currency.Valid() {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownCurrency, string(a.Currency))
 	}
-	return []byte(`{"value":"` + a.ValueString() + `","currency":"` + string(a.Currency) + `"}`), nil
+	b := make([]byte, 0, 48)
+	b = append(b, `{"value":"`...)
+	b = a.appendValue(b)
+	b = append(b, `","currency":"`...)
+	b = append(b, a.Currency...)
+	return append(b, `"}`...), nil
 }
 
 // UnmarshalJSON decodes {"value":"12.50","currency":"USD"}. The value must be a
