@@ -254,6 +254,42 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("partner failures: a failed payout is refunded exactly, a pending one stays processing", func(t *testing.T) {
+		// MTN MoMo's sandbox numbers: 46733123450 fails (PAYEE_NOT_FOUND),
+		// 46733123453 stays PENDING.
+		var before struct {
+			Available []struct{ Value, Currency string }
+		}
+		app.do(amina, "GET", "/v1/customers/cus_demo_amina/wallet", nil, nil, &before)
+		q := app.quote(amina, "USD", "UGX", "30")
+		failed, res := app.send(amina, "momo-fail", map[string]any{"quote_id": q.ID, "purpose": "gift",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Mugisha Brian", "msisdn": "+46733123450", "provider": "mtn_momo", "country": "UG"}})
+		if res.StatusCode != 201 {
+			t.Fatalf("send status %d", res.StatusCode)
+		}
+		refunded := app.waitStatus(amina, failed.ID, "refunded")
+		if refunded.Refund == nil || refunded.Refund.Value != q.Send.Value {
+			t.Errorf("refund = %+v, want the whole %s charged", refunded.Refund, q.Send.Value)
+		}
+		var after struct {
+			Available []struct{ Value, Currency string }
+		}
+		app.do(amina, "GET", "/v1/customers/cus_demo_amina/wallet", nil, nil, &after)
+		if fmt.Sprint(after.Available) != fmt.Sprint(before.Available) {
+			t.Errorf("wallet after the refunded transfer = %v, before %v", after.Available, before.Available)
+		}
+		q2 := app.quote(amina, "USD", "UGX", "30")
+		pending, _ := app.send(amina, "momo-pending", map[string]any{"quote_id": q2.ID, "purpose": "gift",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Mugisha Brian", "msisdn": "+46733123453", "provider": "mtn_momo", "country": "UG"}})
+		app.waitStatus(amina, pending.ID, "processing")
+		time.Sleep(time.Second) // several reconcile rounds (every 200 ms here) ask the partner
+		var still transferOut
+		app.do(amina, "GET", "/v1/transfers/"+pending.ID, nil, nil, &still)
+		if still.Status != "processing" {
+			t.Errorf("a payout the partner keeps pending is %q, want processing", still.Status)
+		}
+	})
+
 	t.Run("sanctioned recipient is held, then released by compliance", func(t *testing.T) {
 		q := app.quote(juan, "GBP", "KES", "40")
 		tr, res := app.send(juan, "held-1", map[string]any{"quote_id": q.ID, "purpose": "gift",
