@@ -441,14 +441,18 @@ func (a *app) run(ctx context.Context) error {
 	goRun("projections", a.runner.Run)
 	goRun("sanctions-list", a.loader.Run)
 	if a.cfg.ProcessEnabled {
-		goRun("transfer-process", a.manager.Run)
+		goRun("transfer-process", func(ctx context.Context) error {
+			return supervise(ctx, a.log, "transfer-process", time.Second, 30*time.Second, a.manager.Run)
+		})
 		goRun("reconcile", a.reconcileLoop)
 	}
 	for _, r := range a.refreshers {
 		goRun("fx-"+r.Source.Name(), r.Run)
 	}
 	if a.relay != nil {
-		goRun("kafka-relay", a.relay.Run)
+		goRun("kafka-relay", func(ctx context.Context) error {
+			return supervise(ctx, a.log, "kafka-relay", time.Second, 30*time.Second, a.relay.Run)
+		})
 		defer a.relay.Close()
 	}
 	srv := &http.Server{Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second}
