@@ -33,10 +33,19 @@ type testApp struct {
 
 func startApp(t *testing.T) *testApp {
 	t.Helper()
+	return startAppWith(t, nil)
+}
+
+// startAppWith starts the app with the test defaults changed by configure.
+func startAppWith(t *testing.T, configure func(*serveConfig)) *testApp {
+	t.Helper()
 	dir := t.TempDir()
 	store := storeconfig.Default()
 	store.DataDir = dir
 	cfg := serveConfig{Addr: "127.0.0.1:0", Demo: true, ProcessEnabled: true, FXInterval: time.Hour, ReconcileEvery: 200 * time.Millisecond, Store: store}
+	if configure != nil {
+		configure(&cfg)
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	a, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -65,8 +74,9 @@ func startApp(t *testing.T) *testApp {
 		t.Fatal(err)
 	}
 	app := &testApp{t: t, url: a.url, router: r, store: a.store}
-	// Ready once read models caught up and the demo data is in.
-	deadline := time.Now().Add(20 * time.Second)
+	// Ready once read models caught up and the demo data is in (on a replica
+	// without the demo seed, once another replica's seed has reached it).
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var w struct {
 			Available []struct{ Value string } `json:"available"`
