@@ -130,7 +130,7 @@ func (s *Server) routesForDocs() {
 		e.Any("/callbacks/*", echo.WrapHandler(s.d.Callbacks))
 	}
 
-	v1 := e.Group("/v1", authenticate(s.d.JWTKey, s.d.Clock.Now), s.idempotency())
+	v1 := e.Group("/v1", authenticate(s.d.JWTKey, s.d.Clock.Now), s.idempotency(), s.readYourWrites())
 	anyone := requireRole(RoleCustomer, RoleCompliance, RoleAdmin)
 	staff := requireRole(RoleCompliance, RoleAdmin)
 	admin := requireRole(RoleAdmin)
@@ -218,11 +218,34 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "position": s.d.Runner.Position().String()})
 }
 
-// waitFor gives read-your-writes: it waits until projections have applied pos.
-func (s *Server) waitFor(c echo.Context, pos eventstore.Position) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), s.d.ReadTimeout)
-	defer cancel()
-	return s.d.Runner.Wait(ctx, pos)
+// AfterParam is the query parameter of read-your-writes: a GET with
+// ?after=<position> (the X-Event-Position a command returned) answers only
+// once the read models have applied that position.
+const AfterParam = "after"
+
+// readYourWrites waits, for GETs with ?after=, until the read models have
+// applied the position; a malformed position is a 400, and read models that
+// do not get there within ReadTimeout a 503.
+func (s *Server) readYourWrites() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			v := c.QueryParam(AfterParam)
+			if c.Request().Method != http.MethodGet || v == "" {
+				return next(c)
+			}
+			pos, err := eventstore.ParsePosition(v)
+			if err != nil {
+				return BadRequest("invalid_position", "after must be a position such as 42:42 (from X-Event-Position)")
+			}
+			ctx, cancel := context.WithTimeout(c.Request().Context(), s.d.ReadTimeout)
+			defer cancel()
+			if err := s.d.Runner.Wait(ctx, pos); err != nil {
+				return &Error{Status: http.StatusServiceUnavailable, Code: "read_models_behind", Title: "Read models behind",
+					Detail: "the read models have not reached position " + pos.String() + " yet; retry"}
+			}
+			return next(c)
+		}
+	}
 }
 
 // observe renders a handler's error, then logs the request and counts it.

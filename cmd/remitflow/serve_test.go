@@ -236,6 +236,20 @@ func TestServeEndToEnd(t *testing.T) {
 		if res.StatusCode != 201 {
 			t.Fatalf("send status %d", res.StatusCode)
 		}
+		// Read your writes: a list read after the request's position has it.
+		var list struct{ Items []transferOut }
+		app.do(amina, "GET", "/v1/transfers?limit=100&after="+res.Header.Get("X-Event-Position"), nil, nil, &list)
+		listed := false
+		for _, it := range list.Items {
+			listed = listed || it.ID == tr.ID
+		}
+		if !listed || res.Header.Get("X-Event-Position") == "" {
+			t.Errorf("GET /v1/transfers?after=%s lacks %s", res.Header.Get("X-Event-Position"), tr.ID)
+		}
+		var bad problem
+		if res := app.do(amina, "GET", "/v1/transfers?after=soon", nil, nil, &bad); res.StatusCode != 400 || bad.Code != "invalid_position" {
+			t.Errorf("after=soon = %d %+v, want 400 invalid_position", res.StatusCode, bad)
+		}
 		done := app.waitStatus(amina, tr.ID, "completed")
 		if done.Amounts.Receive.Value != q.Receive.Value {
 			t.Errorf("completed receive %s, quoted %s", done.Amounts.Receive.Value, q.Receive.Value)
