@@ -43,6 +43,7 @@ type Error struct {
 	Detail string
 }
 
+// Error returns the detail shown to the client.
 func (e *Error) Error() string { return e.Detail }
 
 // BadRequest returns a 400 problem with a code and a detail.

@@ -86,6 +86,7 @@ type WrongExpectedRevisionError struct {
 	ActualExists bool
 }
 
+// Error names the stream and both revisions.
 func (e *WrongExpectedRevisionError) Error() string {
 	actual := "no stream"
 	if e.ActualExists {

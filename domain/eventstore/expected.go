@@ -58,6 +58,7 @@ func (e ExpectedRevision) Check(current uint64, exists bool) bool {
 	return true
 }
 
+// String describes the condition ("any", "no stream", "revision 3", …).
 func (e ExpectedRevision) String() string {
 	switch e.kind {
 	case expectNoStream:
