@@ -80,10 +80,10 @@ func (s *Server) registerCustomer(c echo.Context) error {
 	}
 	p := principal(c)
 	cmdID := command.DeriveID("customer.register", req.CustomerID)
-	res, err := command.Handle(c.Request().Context(), s.d.Store, customer.Aggregate, req.CustomerID, customer.Command(customer.Register{
+	res, err := run(s, c, customer.Aggregate, req.CustomerID, cmdID, customer.Command(customer.Register{
 		Meta: customer.Meta{ID: cmdID, Actor: p.Actor()}, CustomerID: req.CustomerID, Country: req.Country,
 		Phone: req.Phone, Tier: customer.Tier(req.Tier), PII: customer.EncryptedPII{KeyID: keyID, Ciphertext: ct},
-	}), command.CommandMeta{CommandID: cmdID, CorrelationID: requestID(c), Actor: p.Actor(), Clock: s.d.Clock})
+	}))
 	if errors.Is(err, command.ErrCommandConflict) {
 		return &Error{Status: http.StatusConflict, Code: "customer.already_registered", Title: "Conflict", Detail: "customer " + req.CustomerID + " is already registered"}
 	}
@@ -189,9 +189,9 @@ func (s *Server) fundWallet(c echo.Context) error {
 	}
 	p := principal(c)
 	cmdID := command.DeriveID("wallet.fund", id, req.FundingRef)
-	res, err := command.Handle(c.Request().Context(), s.d.Store, wallet.Aggregate, id, wallet.Command(wallet.Fund{
+	res, err := run(s, c, wallet.Aggregate, id, cmdID, wallet.Command(wallet.Fund{
 		Meta: wallet.Meta{ID: cmdID, Actor: p.Actor()}, CustomerID: id, FundingRef: req.FundingRef, Amount: req.Amount,
-	}), command.CommandMeta{CommandID: cmdID, CorrelationID: requestID(c), Actor: p.Actor(), Clock: s.d.Clock})
+	}))
 	if err != nil {
 		return err
 	}
@@ -255,10 +255,10 @@ func (s *Server) registerAgent(c echo.Context) error {
 	}
 	p := principal(c)
 	cmdID := command.DeriveID("agent.register", req.AgentID)
-	res, err := command.Handle(c.Request().Context(), s.d.Store, agent.Aggregate, req.AgentID, agent.Command(agent.Register{
+	res, err := run(s, c, agent.Aggregate, req.AgentID, cmdID, agent.Command(agent.Register{
 		Meta: agent.Meta{ID: cmdID, Actor: p.Actor()}, AgentID: req.AgentID, PartnerID: req.PartnerID, Country: req.Country,
 		Currency: cur, MaxPayout: req.MaxPayout, DailyCashLimit: req.DailyCashLimit,
-	}), command.CommandMeta{CommandID: cmdID, CorrelationID: requestID(c), Actor: p.Actor(), Clock: s.d.Clock})
+	}))
 	if err != nil {
 		return err
 	}
@@ -306,9 +306,9 @@ func (s *Server) topUpFloat(c echo.Context) error {
 	}
 	p := principal(c)
 	cmdID := command.DeriveID("agent.topup", id, req.FundingRef)
-	res, err := command.Handle(c.Request().Context(), s.d.Store, agent.Aggregate, id, agent.Command(agent.TopUpFloat{
+	res, err := run(s, c, agent.Aggregate, id, cmdID, agent.Command(agent.TopUpFloat{
 		Meta: agent.Meta{ID: cmdID, Actor: p.Actor()}, AgentID: id, FundingRef: req.FundingRef, Amount: req.Amount,
-	}), command.CommandMeta{CommandID: cmdID, CorrelationID: requestID(c), Actor: p.Actor(), Clock: s.d.Clock})
+	}))
 	if err != nil {
 		return err
 	}

@@ -92,9 +92,7 @@ func (s *Server) createQuote(c echo.Context) error {
 	p := principal(c)
 	id := "q_" + uuid.NewString()
 	issue := issueFromPriced(id, p, priced)
-	res, err := command.Handle(c.Request().Context(), s.d.Store, quote.Aggregate, id, quote.Command(issue), command.CommandMeta{
-		CommandID: id, CorrelationID: requestID(c), Actor: p.Actor(), Clock: s.d.Clock,
-	})
+	res, err := run(s, c, quote.Aggregate, id, id, quote.Command(issue))
 	if err != nil {
 		return err
 	}
