@@ -26,7 +26,7 @@ const (
 	// RuleUnscreenable is a name the matcher cannot screen (nothing left
 	// after normalisation, or too long): the transfer is held for a person
 	// to look at rather than let through unscreened.
-	RuleUnscreenable = "sanctions.unscreenable_name"
+	RuleUnscreenable = process.RuleUnscreenable
 )
 
 // Actor is the actor written on the commands the screener and the
@@ -218,6 +218,9 @@ func (s *Screener) Match(ctx context.Context, subj process.Subject) (process.Mat
 		return process.Match{}, err
 	}
 	res, err := screenName(sc, name, country, s.kind)
+	if unscreenable(err) {
+		return process.Match{}, fmt.Errorf("screening: screen %s of %s: %w: %w", subj.Role, subj.TransferID, process.ErrUnscreenable, err)
+	}
 	if err != nil {
 		return process.Match{}, fmt.Errorf("screening: screen %s of %s: %w", subj.Role, subj.TransferID, err)
 	}

@@ -156,8 +156,17 @@ func TestUnscreenableNameHolds(t *testing.T) {
 		if len(res.Hits) != 1 || res.Hits[0].Rule != screening.RuleUnscreenable || res.Hits[0].Subject != process.RoleRecipient {
 			t.Errorf("Screen(%.20q) = %+v, want one %s hit", name, res, screening.RuleUnscreenable)
 		}
-		if _, err := e.screener.Match(ctx, subj); !errors.Is(err, sanctions.ErrEmptyName) && !errors.Is(err, sanctions.ErrNameTooLong) {
-			t.Errorf("Match(%.20q) error %v, want an unscreenable-name error", name, err)
+		_, err = e.screener.Match(ctx, subj)
+		if (!errors.Is(err, sanctions.ErrEmptyName) && !errors.Is(err, sanctions.ErrNameTooLong)) || !errors.Is(err, process.ErrUnscreenable) {
+			t.Errorf("Match(%.20q) error %v, want an unscreenable-name error wrapping process.ErrUnscreenable", name, err)
+		}
+		// The domain's screening step over this matcher holds it the same way.
+		comp, err := process.NewCompliance(e.store, e.clock, e.screener, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := comp.Screen(ctx, subj); err != nil || len(res.Hits) != 1 || res.Hits[0].Rule != screening.RuleUnscreenable {
+			t.Errorf("process.Compliance.Screen(%.20q) = %+v, %v; want one %s hit", name, res, err, screening.RuleUnscreenable)
 		}
 	}
 }

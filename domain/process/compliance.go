@@ -34,10 +34,19 @@ type Match struct {
 
 // Matcher screens a subject's name against the sanctions list in force (the
 // sanctions package behind an adapter that also resolves a sender's name
-// from the PII vault). It returns an error when it cannot screen.
+// from the PII vault). It returns an error wrapping ErrUnscreenable for a
+// name the matcher cannot screen (nothing left after normalising, too
+// long), and other errors when it cannot screen at all (no list loaded).
 type Matcher interface {
 	Match(ctx context.Context, s Subject) (Match, error)
 }
+
+// ErrUnscreenable means a name cannot be screened at all; the transfer is
+// held with a RuleUnscreenable hit.
+var ErrUnscreenable = errors.New("process: name cannot be screened")
+
+// RuleUnscreenable is the hit rule of a name that cannot be screened.
+const RuleUnscreenable = "sanctions.unscreenable_name"
 
 // MatcherFunc adapts a function to Matcher.
 type MatcherFunc func(ctx context.Context, s Subject) (Match, error)
@@ -114,6 +123,12 @@ func (c *Compliance) Screen(ctx context.Context, s Subject) (ScreeningResult, er
 		return ScreeningResult{}, fmt.Errorf("%w: subject and transfer are required", compliance.ErrInvalidCommand)
 	}
 	m, err := c.matcher.Match(ctx, s)
+	if errors.Is(err, ErrUnscreenable) {
+		// Nobody can vouch for a name that cannot be screened: hold the
+		// transfer for a person to look at, instead of retrying for ever.
+		return ScreeningResult{Hits: []transfer.Hit{{Rule: RuleUnscreenable, Subject: s.Role,
+			Detail: "the name cannot be screened: " + err.Error()}}}, nil
+	}
 	if err != nil {
 		return ScreeningResult{}, err
 	}

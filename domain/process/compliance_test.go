@@ -3,6 +3,7 @@ package process_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/remitflow/remitflow/adapters/eventstore/memory"
@@ -100,5 +101,30 @@ func TestComplianceLimits(t *testing.T) {
 	// A retry of an admitted request is not counted again.
 	if _, err := e.request("cus_0", 20, mobile("John Kamau"), "a"); !errors.Is(err, transfer.ErrDuplicateRequest) {
 		t.Errorf("same key, other quote: %v", err)
+	}
+}
+
+// TestUnscreenableNameHolds: a name the matcher cannot screen holds the
+// transfer with a RuleUnscreenable hit instead of failing the step (which
+// would retry it for ever), and other matcher errors still fail.
+func TestUnscreenableNameHolds(t *testing.T) {
+	e := newEnv(t, memory.New())
+	unscreenable := process.MatcherFunc(func(ctx context.Context, s process.Subject) (process.Match, error) {
+		return process.Match{}, fmt.Errorf("matcher: %w: nothing left of %q", process.ErrUnscreenable, s.Name)
+	})
+	comp, err := process.NewCompliance(e.store, e.clock, unscreenable, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := comp.Screen(context.Background(), process.Subject{Role: process.RoleRecipient, SubjectID: "rcp_1", TransferID: "tr_1", Name: "!!! ---"})
+	if err != nil || len(res.Hits) != 1 || res.Hits[0].Rule != process.RuleUnscreenable || res.Hits[0].Subject != process.RoleRecipient {
+		t.Fatalf("Screen(unscreenable) = %+v, %v; want one %s hit", res, err, process.RuleUnscreenable)
+	}
+	broken := process.MatcherFunc(func(context.Context, process.Subject) (process.Match, error) {
+		return process.Match{}, errors.New("no list loaded")
+	})
+	comp, _ = process.NewCompliance(e.store, e.clock, broken, nil)
+	if _, err := comp.Screen(context.Background(), process.Subject{Role: process.RoleRecipient, SubjectID: "rcp_1", TransferID: "tr_2", Name: "A B"}); err == nil {
+		t.Error("Screen with a broken matcher succeeded")
 	}
 }
