@@ -369,6 +369,32 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("cancel before payout; not after", func(t *testing.T) {
+		q := app.quote(juan, "GBP", "KES", "25")
+		held, res := app.send(juan, "cancel-1", map[string]any{"quote_id": q.ID, "purpose": "gift",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Hasan Nasrallah", "msisdn": "+254708374149", "provider": "mpesa", "country": "KE"}})
+		if res.StatusCode != 201 {
+			t.Fatalf("send status %d", res.StatusCode)
+		}
+		app.waitStatus(juan, held.ID, "held")
+		var p problem
+		if res := app.do(amina, "POST", "/v1/transfers/"+held.ID+"/cancel", nil, map[string]string{"reason": "not mine"}, &p); res.StatusCode != 404 {
+			t.Errorf("another customer's cancel = %d, want 404", res.StatusCode)
+		}
+		var cancelled transferOut
+		if res := app.do(juan, "POST", "/v1/transfers/"+held.ID+"/cancel", nil, map[string]string{"reason": "changed my mind"}, &cancelled); res.StatusCode != 200 || cancelled.Status != "cancelled" {
+			t.Errorf("cancel = %d %q, want 200 cancelled", res.StatusCode, cancelled.Status)
+		}
+		// A completed transfer cannot be cancelled.
+		q2 := app.quote(juan, "GBP", "KES", "25")
+		paid, _ := app.send(juan, "cancel-2", map[string]any{"quote_id": q2.ID, "purpose": "gift",
+			"recipient": map[string]string{"method": "mobile_wallet", "name": "Wanjiru Kamau", "msisdn": "+254708374149", "provider": "mpesa", "country": "KE"}})
+		app.waitStatus(juan, paid.ID, "completed")
+		if res := app.do(juan, "POST", "/v1/transfers/"+paid.ID+"/cancel", nil, map[string]string{"reason": "too late"}, &p); res.StatusCode != 409 {
+			t.Errorf("cancel after payout = %d %+v, want 409", res.StatusCode, p)
+		}
+	})
+
 	t.Run("cash pickup paid by an agent after an identity check", func(t *testing.T) {
 		q := app.quote(juan, "EUR", "PHP", "120")
 		tr, _ := app.send(juan, "pickup-1", map[string]any{"quote_id": q.ID, "purpose": "tuition",
