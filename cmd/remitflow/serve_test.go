@@ -369,6 +369,27 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("fixed-receive quotes deliver exactly what was asked", func(t *testing.T) {
+		var q struct {
+			Mode    string
+			Receive struct{ Value, Currency string }
+			Send    struct{ Value, Currency string }
+		}
+		if res := app.do(amina, "POST", "/v1/quotes", nil, map[string]string{"send_currency": "USD", "receive_currency": "KES", "receive_amount": "10000"}, &q); res.StatusCode != 201 {
+			t.Fatalf("fixed-receive quote status %d", res.StatusCode)
+		}
+		if q.Mode != "fixed_receive" || q.Receive.Value != "10000.00" || q.Send.Currency != "USD" {
+			t.Errorf("fixed-receive quote = %+v", q)
+		}
+		var p problem
+		if res := app.do(amina, "POST", "/v1/quotes", nil, map[string]string{"send_currency": "USD", "receive_currency": "KES", "receive_amount": "10000.50"}, &p); res.StatusCode != 400 {
+			t.Errorf("half a shilling = %d %+v, want 400 (M-Pesa pays whole shillings)", res.StatusCode, p)
+		}
+		if res := app.do(amina, "POST", "/v1/quotes", nil, map[string]string{"send_currency": "USD", "receive_currency": "KES", "send_amount": "10", "receive_amount": "1000"}, &p); res.StatusCode != 400 {
+			t.Errorf("both amounts = %d, want 400", res.StatusCode)
+		}
+	})
+
 	t.Run("cancel before payout; not after", func(t *testing.T) {
 		q := app.quote(juan, "GBP", "KES", "25")
 		held, res := app.send(juan, "cancel-1", map[string]any{"quote_id": q.ID, "purpose": "gift",
