@@ -90,6 +90,9 @@ func (s *Server) createQuote(c echo.Context) error {
 		return BadRequest("invalid_quote_request", "send_amount or receive_amount is required")
 	}
 	p := principal(c)
+	if err := s.requireCustomer(c, p.Subject); err != nil {
+		return err
+	}
 	id := "q_" + uuid.NewString()
 	issue := issueFromPriced(id, p, priced)
 	res, err := run(s, c, quote.Aggregate, id, id, quote.Command(issue))

@@ -132,6 +132,9 @@ func (s *Server) getBalances(c echo.Context) error {
 	if err := ownerOrStaff(c, id); err != nil {
 		return err
 	}
+	if err := s.requireCustomer(c, id); err != nil {
+		return err
+	}
 	avail, reserved := ledger.CustomerAvailable(id), ledger.CustomerReserved(id)
 	out := balancesResponse{CustomerID: id, Position: s.d.Runner.Position().String()}
 	var at time.Time

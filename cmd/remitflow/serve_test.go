@@ -474,6 +474,8 @@ func TestServeEndToEnd(t *testing.T) {
 			{amina, "GET", "/v1/transfers/does-not-exist", nil, 404, "transfer.not_found"},
 			{amina, "GET", "/v1/customers/cus_demo_juan", nil, 404, "not_found"},
 			{staff, "GET", "/v1/compliance/streams/$all", nil, 400, "invalid_stream"},
+			{app.token("customer", "cus_nobody"), "POST", "/v1/quotes", map[string]string{"send_currency": "USD", "receive_currency": "KES", "send_amount": "12"}, 404, "not_found"},
+			{staff, "GET", "/v1/customers/cus_nobody/balances", nil, 404, "not_found"},
 			{staff, "GET", "/v1/compliance/export", nil, 400, "scope_required"},
 			{staff, "GET", "/v1/compliance/customers/cus_demo_amina/history?as_of=yesterday", nil, 400, "invalid_time"},
 		}
