@@ -45,8 +45,9 @@ Nothing is written: the read models live in memory for the run.
 	return cmd
 }
 
-// readModelsConfig is the read models' configuration; its rate book prefers
-// sources as serve's does, so digests are comparable with a server's.
+// readModelsConfig is the read models' configuration, shared by serve and
+// rebuild so their digests agree. Live feeds are preferred to the pinned
+// rates, which an operator fixes on purpose and which therefore do not age.
 func readModelsConfig() projections.Config {
 	return projections.Config{Rates: fxrates.BookConfig{
 		Sources: []string{"oxr", "ecb", "pinned"},

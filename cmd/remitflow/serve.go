@@ -232,11 +232,7 @@ func newApp(ctx context.Context, cfg serveConfig, log *slog.Logger) (_ *app, err
 
 	// Read models; the rate book inside them prices quotes, so quotes use
 	// exactly the rates recorded in the log.
-	if a.reads, err = projections.NewAll(projections.Config{Rates: fxrates.BookConfig{
-		Sources: []string{"oxr", "ecb", "pinned"},
-		// Pinned rates are fixed on purpose by an operator; they do not age.
-		MaxAge: map[string]time.Duration{"pinned": 365 * 24 * time.Hour, "oxr": 6 * time.Hour},
-	}}); err != nil {
+	if a.reads, err = projections.NewAll(readModelsConfig()); err != nil {
 		return nil, err
 	}
 	a.runner = projections.NewRunner(a.store, a.reads.Projections()...)
