@@ -2,12 +2,10 @@ package wallet_test
 
 import (
 	"context"
-	"errors"
-	"iter"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/remitflow/remitflow/adapters/eventstore/memory"
 	"github.com/remitflow/remitflow/domain/agent"
 	"github.com/remitflow/remitflow/domain/command"
 	"github.com/remitflow/remitflow/domain/compliance"
@@ -19,103 +17,19 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// memStore is the smallest event store the command loop runs on: appends
-// with expected revisions and idempotent retries, stream reads, the global
-// log.
-type memStore struct {
-	mu      sync.Mutex
-	log     []eventstore.RecordedEvent
-	streams map[string][]int
-}
-
-var _ eventstore.Store = (*memStore)(nil)
-
-func newMemStore() *memStore { return &memStore{streams: map[string][]int{}} }
-
-func (s *memStore) Append(_ context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := eventstore.ValidateAppend(stream, events); err != nil {
-		return eventstore.AppendResult{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	idx := s.streams[stream]
-	cur, exists := uint64(len(idx))-1, len(idx) > 0
-	start := uint64(0)
-	if r, ok := expected.Revision(); ok {
-		start = r + 1
-	}
-	if start < uint64(len(idx)) && s.log[idx[start]].ID == events[0].ID {
-		last := s.log[idx[start+uint64(len(events))-1]]
-		return eventstore.AppendResult{NextExpectedRevision: last.Revision, Position: last.Position}, nil
-	}
-	if !expected.Check(cur, exists) {
-		return eventstore.AppendResult{}, &eventstore.WrongExpectedRevisionError{Stream: stream, Expected: expected, Actual: cur, ActualExists: exists}
-	}
-	var res eventstore.AppendResult
-	for _, e := range events {
-		n := uint64(len(s.log) + 1)
-		rev := uint64(len(s.streams[stream]))
-		pos := eventstore.Position{Commit: n, Prepare: n}
-		s.log = append(s.log, eventstore.RecordedEvent{ID: e.ID, Stream: stream, Type: e.Type, Revision: rev,
-			Position: pos, Data: e.Data, Metadata: e.Metadata, RecordedAt: t0})
-		s.streams[stream] = append(s.streams[stream], len(s.log)-1)
-		res = eventstore.AppendResult{NextExpectedRevision: rev, Position: pos}
-	}
-	return res, nil
-}
-
-func (s *memStore) ReadStream(_ context.Context, stream string, opts eventstore.ReadStreamOptions) iter.Seq2[eventstore.RecordedEvent, error] {
-	return func(yield func(eventstore.RecordedEvent, error) bool) {
-		s.mu.Lock()
-		idx := s.streams[stream]
-		var out []eventstore.RecordedEvent
-		for i := opts.From; i < uint64(len(idx)); i++ {
-			out = append(out, s.log[idx[i]])
-		}
-		s.mu.Unlock()
-		if len(idx) == 0 {
-			yield(eventstore.RecordedEvent{}, eventstore.ErrStreamNotFound)
-			return
-		}
-		for _, e := range out {
-			if !yield(e, nil) {
-				return
-			}
-		}
-	}
-}
-
-func (s *memStore) ReadAll(_ context.Context, opts eventstore.ReadAllOptions) iter.Seq2[eventstore.RecordedEvent, error] {
-	return func(yield func(eventstore.RecordedEvent, error) bool) {
-		s.mu.Lock()
-		out := append([]eventstore.RecordedEvent(nil), s.log...)
-		s.mu.Unlock()
-		for _, e := range out {
-			if opts.Filter.Matches(e.Stream, e.Type) && !yield(e, nil) {
-				return
-			}
-		}
-	}
-}
-
-func (s *memStore) SubscribeAll(context.Context, eventstore.SubscribeOptions) (eventstore.Subscription, error) {
-	return nil, errors.New("memStore: no subscriptions")
-}
-
-func (s *memStore) Close() error { return nil }
-
 // books decodes every stored event with its aggregate's Decode and
 // returns the ledger they imply.
-func (s *memStore) books(t *testing.T) ledger.Balances {
+func books(t *testing.T, s eventstore.Store) ledger.Balances {
 	t.Helper()
 	decoders := map[string]func(string, []byte) (command.Event, error){
 		"wallet": wallet.Decode, "quote": quote.Decode, "customer": customer.Decode,
 		"agent": agent.Decode, "compliance": compliance.Decode,
 	}
 	b := ledger.Balances{}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, ev := range s.log {
+	for ev, err := range s.ReadAll(t.Context(), eventstore.ReadAllOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		e, err := decoders[eventstore.Category(ev.Stream)](ev.Type, ev.Data)
 		if err != nil {
 			t.Fatalf("decode %s@%d %s: %v", ev.Stream, ev.Revision, ev.Type, err)
@@ -143,7 +57,7 @@ func handle[S, C any](t *testing.T, store eventstore.Store, agg command.Aggregat
 // through JSON, retried command IDs append nothing, the hash chain verifies
 // and the resulting ledger balances.
 func TestThroughCommandLoop(t *testing.T) {
-	store := newMemStore()
+	store := memory.New()
 	pii := customer.EncryptedPII{KeyID: "k1", Ciphertext: []byte("sealed")}
 	reg := customer.Command(customer.Register{Meta: customer.Meta{ID: "c1", Actor: "customer:cus_1"},
 		CustomerID: cus, Country: "GB", Phone: "+447700900123", Tier: customer.Tier1, PII: pii})
@@ -190,7 +104,7 @@ func TestThroughCommandLoop(t *testing.T) {
 		t.Errorf("retried reserve: Duplicate = false")
 	}
 
-	b := store.books(t)
+	b := books(t, store)
 	for c, v := range b.Totals() {
 		if !v.IsZero() {
 			t.Errorf("ledger total %s = %s, want 0", c, v)
