@@ -46,7 +46,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/remitflow/remitflow/adapters/payout/internal/partnerkit"
 	"github.com/remitflow/remitflow/domain/money"
@@ -73,7 +72,7 @@ func ParseMarkets(s string) ([]Market, error) {
 			continue
 		}
 		f := strings.Split(part, ":")
-		if len(f) != 3 || len(f[0]) != 2 || !digits(f[2]) {
+		if len(f) != 3 || len(f[0]) != 2 || !partnerkit.Digits(f[2]) {
 			return nil, fmt.Errorf("airtel: market %q is not COUNTRY:CURRENCY:DIALCODE", part)
 		}
 		c, err := money.ParseCurrency(f[1])
@@ -154,26 +153,6 @@ func New(cfg Config) (*Adapter, error) {
 // TokenFetches returns how many access tokens the adapter fetched.
 func (a *Adapter) TokenFetches() int { return a.tokens.Fetches() }
 
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
 func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error) {
 	raw, _ := json.Marshal(map[string]string{
 		"client_id": a.cfg.ClientID, "client_secret": a.cfg.ClientSecret, "grant_type": "client_credentials",
@@ -193,7 +172,7 @@ func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error)
 		ExpiresIn   json.Number `json:"expires_in"`
 	}
 	if resp.Status != http.StatusOK || json.Unmarshal(resp.Body, &body) != nil || body.AccessToken == "" {
-		return "", 0, fmt.Errorf("airtel token: %w: HTTP %d %s", payout.ErrUnavailable, resp.Status, truncate(string(resp.Body), 200))
+		return "", 0, fmt.Errorf("airtel token: %w: HTTP %d %s", payout.ErrUnavailable, resp.Status, partnerkit.Truncate(string(resp.Body), 200))
 	}
 	secs, err := body.ExpiresIn.Int64()
 	if err != nil || secs <= 0 {
@@ -353,7 +332,7 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 	}
 	m, ok := a.market(req.Country, req.MSISDN)
 	switch {
-	case !digits(req.MSISDN) || !ok:
+	case !partnerkit.Digits(req.MSISDN) || !ok:
 		return payout.Result{}, fmt.Errorf("airtel submit: %w: no Airtel market for %s %q", payout.ErrInvalidRequest, req.Country, req.MSISDN)
 	case req.Amount.Currency != m.Currency:
 		return payout.Result{}, fmt.Errorf("airtel submit: %w: %s pays %s, not %s", payout.ErrInvalidRequest, m.Country, m.Currency, req.Amount.Currency)
@@ -380,7 +359,7 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 	}
 	body := map[string]any{
 		"payee":     map[string]string{"msisdn": local, "wallet_type": a.cfg.WalletType},
-		"reference": truncate(reference, 64),
+		"reference": partnerkit.Truncate(reference, 64),
 		"pin":       a.cfg.EncryptedPIN,
 		"transaction": map[string]any{
 			"amount": json.Number(req.Amount.Value.String()), "id": ref, "type": "B2C",

@@ -56,7 +56,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -175,24 +174,13 @@ func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error)
 		ExpiresIn   json.Number `json:"expires_in"`
 	}
 	if resp.Status != http.StatusOK || json.Unmarshal(resp.Body, &body) != nil || body.AccessToken == "" {
-		return "", 0, fmt.Errorf("momo token: %w: HTTP %d %s", payout.ErrUnavailable, resp.Status, truncate(string(resp.Body), 200))
+		return "", 0, fmt.Errorf("momo token: %w: HTTP %d %s", payout.ErrUnavailable, resp.Status, partnerkit.Truncate(string(resp.Body), 200))
 	}
 	secs, err := body.ExpiresIn.Int64()
 	if err != nil || secs <= 0 {
 		secs = 3600
 	}
 	return body.AccessToken, time.Duration(secs) * time.Second, nil
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // call sends one API request with token and headers; a 401 refreshes the
@@ -249,19 +237,10 @@ func (a *Adapter) validate(req payout.Request) error {
 		return fmt.Errorf("%w: currency %q not enabled for MTN MoMo", payout.ErrInvalidRequest, req.Amount.Currency)
 	case !req.Amount.IsPositive() || !req.Amount.IsMinorPrecision():
 		return fmt.Errorf("%w: amount %s is not a positive amount in minor units", payout.ErrInvalidRequest, req.Amount)
-	case len(req.MSISDN) < 8 || len(req.MSISDN) > 15 || !digits(req.MSISDN):
+	case len(req.MSISDN) < 8 || len(req.MSISDN) > 15 || !partnerkit.Digits(req.MSISDN):
 		return fmt.Errorf("%w: MSISDN %q is not an international number without '+'", payout.ErrInvalidRequest, req.MSISDN)
 	}
 	return nil
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func (a *Adapter) accountActive(ctx context.Context, msisdn string) (bool, error) {
@@ -281,7 +260,7 @@ func (a *Adapter) accountActive(ctx context.Context, msisdn string) (bool, error
 	case resp.Status == http.StatusNotFound, resp.Status == http.StatusBadRequest:
 		return false, nil
 	default:
-		return false, fmt.Errorf("%w: account holder check: HTTP %d %s", payout.ErrUnavailable, resp.Status, truncate(string(resp.Body), 200))
+		return false, fmt.Errorf("%w: account holder check: HTTP %d %s", payout.ErrUnavailable, resp.Status, partnerkit.Truncate(string(resp.Body), 200))
 	}
 }
 
@@ -362,7 +341,7 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 	}
 	body, err := json.Marshal(transfer{
 		Amount: req.Amount.ValueString(), Currency: string(req.Amount.Currency), ExternalID: req.TransferID,
-		Payee: party{"MSISDN", req.MSISDN}, PayerMessage: truncate(note, 160), PayeeNote: truncate(note, 160),
+		Payee: party{"MSISDN", req.MSISDN}, PayerMessage: partnerkit.Truncate(note, 160), PayeeNote: partnerkit.Truncate(note, 160),
 	})
 	if err != nil {
 		return payout.Result{}, fmt.Errorf("momo submit %s: encoding: %w", ref, err)
@@ -458,7 +437,7 @@ func (a *Adapter) Status(ctx context.Context, ref string) (payout.Result, error)
 		a.recs.MarkNotFound(ref)
 		return unknown, fmt.Errorf("momo status %s: %w", ref, payout.ErrNotFound)
 	default:
-		return unknown, fmt.Errorf("momo status %s: %w: HTTP %d %s", ref, payout.ErrUnavailable, resp.Status, truncate(string(resp.Body), 200))
+		return unknown, fmt.Errorf("momo status %s: %w: HTTP %d %s", ref, payout.ErrUnavailable, resp.Status, partnerkit.Truncate(string(resp.Body), 200))
 	}
 	var t transfer
 	if err := json.Unmarshal(resp.Body, &t); err != nil {

@@ -72,7 +72,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/remitflow/remitflow/adapters/payout/internal/partnerkit"
 	"github.com/remitflow/remitflow/domain/money"
@@ -301,30 +300,10 @@ func validate(req payout.Request) error {
 		return fmt.Errorf("%w: M-Pesa B2C pays KES, not %q", payout.ErrInvalidRequest, req.Amount.Currency)
 	case !req.Amount.IsPositive() || !req.Amount.Value.IsInteger():
 		return fmt.Errorf("%w: amount %s is not a positive whole number of shillings", payout.ErrInvalidRequest, req.Amount)
-	case len(req.MSISDN) != 12 || !strings.HasPrefix(req.MSISDN, "254") || !digits(req.MSISDN):
+	case len(req.MSISDN) != 12 || !strings.HasPrefix(req.MSISDN, "254") || !partnerkit.Digits(req.MSISDN):
 		return fmt.Errorf("%w: MSISDN %q is not a Kenyan number 254XXXXXXXXX", payout.ErrInvalidRequest, req.MSISDN)
 	}
 	return nil
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // Submit sends a B2C payment request. It returns StatePending when Safaricom
@@ -354,8 +333,8 @@ func (a *Adapter) Submit(ctx context.Context, req payout.Request) (payout.Result
 	body := b2cRequest{
 		OriginatorConversationID: ref, InitiatorName: a.cfg.InitiatorName, SecurityCredential: a.credential,
 		CommandID: a.cfg.CommandID, Amount: json.Number(req.Amount.Value.String()),
-		PartyA: json.Number(a.cfg.ShortCode), PartyB: json.Number(req.MSISDN), Remarks: truncate(remarks, 100),
-		QueueTimeOutURL: a.callbackURL("/timeout"), ResultURL: a.callbackURL("/result"), Occassion: truncate(req.TransferID, 100),
+		PartyA: json.Number(a.cfg.ShortCode), PartyB: json.Number(req.MSISDN), Remarks: partnerkit.Truncate(remarks, 100),
+		QueueTimeOutURL: a.callbackURL("/timeout"), ResultURL: a.callbackURL("/result"), Occassion: partnerkit.Truncate(req.TransferID, 100),
 	}
 	unknown := payout.Result{Reference: ref, State: payout.StateUnknown}
 	resp, err := a.post(ctx, "/mpesa/b2c/v3/paymentrequest", body)
@@ -419,7 +398,7 @@ type statusQuery struct {
 func (a *Adapter) query(ctx context.Context, ref string) error {
 	a.mu.Lock()
 	a.seq++
-	qid := fmt.Sprintf("%s-q%d", truncate(ref, 80), a.seq)
+	qid := fmt.Sprintf("%s-q%d", partnerkit.Truncate(ref, 80), a.seq)
 	now := a.cfg.Now()
 	if a.seq%256 == 0 {
 		for id, q := range a.queries {

@@ -2,6 +2,7 @@ package partnersim
 
 import (
 	"encoding/json"
+	"github.com/remitflow/remitflow/adapters/payout/internal/partnerkit"
 	"net/http"
 	"strconv"
 	"strings"
@@ -188,7 +189,7 @@ func (s *Server) airtelDisburse(w http.ResponseWriter, r *http.Request) {
 	case err != nil || !amt.IsPositive() || !amt.IsMinorPrecision():
 		airtelErr(w, http.StatusBadRequest, "ESB000008", "DP00900001004", "Field validation failed: transaction.amount")
 		return
-	case !allDigits(body.Payee.MSISDN) || len(body.Payee.MSISDN) < 7 || len(body.Payee.MSISDN) > 10:
+	case !partnerkit.Digits(body.Payee.MSISDN) || len(body.Payee.MSISDN) < 7 || len(body.Payee.MSISDN) > 10:
 		airtelErr(w, http.StatusBadRequest, "ESB000008", "DP00900001012", "Field validation failed: payee.msisdn")
 		return
 	}

@@ -1,6 +1,7 @@
 package partnersim
 
 import (
+	"github.com/remitflow/remitflow/adapters/payout/internal/partnerkit"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -167,7 +168,7 @@ func (s *Server) momoTransfer(w http.ResponseWriter, r *http.Request) {
 	case err != nil || !amt.IsPositive() || !amt.IsMinorPrecision():
 		writeJSON(w, http.StatusBadRequest, momoError{"INVALID_AMOUNT", "Amount is not valid."})
 		return
-	case body.Payee.PartyIDType != "MSISDN" || !allDigits(body.Payee.PartyID):
+	case body.Payee.PartyIDType != "MSISDN" || !partnerkit.Digits(body.Payee.PartyID):
 		writeJSON(w, http.StatusBadRequest, momoError{"PAYEE_NOT_FOUND", "Payee does not exist."})
 		return
 	}
@@ -286,7 +287,7 @@ func (s *Server) momoActive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typ, id := strings.ToLower(r.PathValue("type")), r.PathValue("id")
-	if typ != "msisdn" || !allDigits(id) {
+	if typ != "msisdn" || !partnerkit.Digits(id) {
 		writeJSON(w, http.StatusBadRequest, momoError{"INVALID_ACCOUNT_HOLDER", "Account holder identifier is not valid."})
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/remitflow/remitflow/adapters/payout/internal/partnerkit"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -147,18 +148,6 @@ func validCallbackURL(u string) bool {
 	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
 }
 
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func (s *Server) mpesaCredentialOK(name, cred string) bool {
 	if name != s.cfg.MPesa.InitiatorName {
 		return false
@@ -197,10 +186,10 @@ func (s *Server) mpesaPayment(w http.ResponseWriter, r *http.Request) {
 	case err != nil || !amount.Value.IsInteger() || !amount.IsPositive():
 		s.darajaErr(w, http.StatusBadRequest, "400.002.02", "Bad Request - Invalid Amount")
 		return
-	case !allDigits(req.PartyA.String()):
+	case !partnerkit.Digits(req.PartyA.String()):
 		s.darajaErr(w, http.StatusBadRequest, "400.002.02", "Bad Request - Invalid PartyA")
 		return
-	case !allDigits(req.PartyB.String()) || len(req.PartyB.String()) != 12 || !strings.HasPrefix(req.PartyB.String(), "254"):
+	case !partnerkit.Digits(req.PartyB.String()) || len(req.PartyB.String()) != 12 || !strings.HasPrefix(req.PartyB.String(), "254"):
 		s.darajaErr(w, http.StatusBadRequest, "400.002.02", "Bad Request - Invalid PartyB")
 		return
 	case !validCallbackURL(req.ResultURL):
@@ -271,7 +260,7 @@ type kv struct {
 }
 
 func resultCode(code string) any {
-	if allDigits(code) {
+	if partnerkit.Digits(code) {
 		return json.RawMessage(code)
 	}
 	return code
