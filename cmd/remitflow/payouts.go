@@ -88,7 +88,11 @@ func buildPayouts(ctx context.Context, getenv func(string) string, publicURL str
 			if err != nil {
 				return nil, fmt.Errorf("partner simulator: %w", err)
 			}
-			go func() { _ = local.Serve(ctx, ln) }()
+			go func() {
+				if err := local.Serve(ctx, ln); err != nil && ctx.Err() == nil {
+					log.Error("partner simulator stopped: payouts will stay unknown until it is back", "err", err)
+				}
+			}()
 			sim, out.SimURL, out.close = local, "http://"+ln.Addr().String(), local.Close
 		}
 		ip, err := simwire.NewInProcess(sim, simwire.Options{
